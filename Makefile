@@ -1,0 +1,64 @@
+# The course's commands. Each target bootstraps .venv from the pinned requirements.
+# `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
+.PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JB_FLAGS := -W -n --keep-going
+export JAX_PLATFORMS ?= cpu
+export PYTHONHASHSEED := 0
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo "== creating $(VENV) and installing pinned requirements"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+# Execute every notebook (cached) and build the HTML book; warnings are errors.
+book: $(STAMP) ledger
+	BOOK_STATIC_FRAMES=all $(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "== the book is built: open $(CURDIR)/_build/html/index.html"
+
+ledger: $(STAMP)
+	$(BIN)/python -m book.ledger .
+
+test: lint unit nbval book site-test
+	@echo "== all tests passed"
+
+lint: $(STAMP)
+	$(BIN)/ruff check book tests benchmarks notebooks
+	$(BIN)/ruff format --check book tests benchmarks
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/site -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/sanitize.cfg \
+		--nbval-cell-timeout=300 -q -p no:randomly
+
+site-test: $(STAMP)
+	$(BIN)/python -m pytest tests/site -q
+
+# Re-execute the stored notebooks in place (after editing one), as nbval will check them.
+execute: $(STAMP)
+	cd notebooks && for nb in *.ipynb; do \
+		../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; done
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lock: $(STAMP)
+	{ echo "# Complete lock of the course environment (Python 3.11). Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E "^(pip|wheel)=="; } > requirements.txt
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis appendices/claims_ledger.md
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

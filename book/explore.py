@@ -1,0 +1,338 @@
+"""Interactive figures that work in a live kernel and in the static book, from one call.
+
+``explore(compute, draw, sliders)`` returns an :class:`Explorer`. Displayed in
+Jupyter, it is an ipywidgets control panel: each move calls one jitted ``compute``
+with the slider values as arrays of fixed dtype and shape, so moving a slider never
+recompiles (``Explorer.traces`` counts compilations). The same display bundle
+carries a ``text/html`` version for readers without a kernel: frames precomputed
+over the slider grid, switched by a small inline script with no external
+dependency. Frames for every grid point are rendered only when the environment
+variable ``BOOK_STATIC_FRAMES=all`` is set (the book build sets it); otherwise the
+HTML holds the default frame alone, which keeps committed notebooks light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+import math
+import numbers
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure
+
+from book.plots import figure_png, img_tag
+
+__all__ = ["Slider", "slider", "choice", "Explorer", "explore", "MAX_STATIC_FRAMES"]
+
+MAX_STATIC_FRAMES = 150
+STATIC_ENV = "BOOK_STATIC_FRAMES"
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One control: a name (the keyword ``compute`` receives), its values, a label.
+
+    Numeric sliders pass their value to ``compute`` as a float32 (or int32 when all
+    values are integers) scalar; choice sliders pass the index of the chosen option
+    as an int32 scalar, so ``compute`` can ``lax.switch`` on it.
+    """
+
+    name: str
+    values: tuple
+    label: str
+    default_index: int
+    is_choice: bool
+
+    @property
+    def dtype(self):
+        if self.is_choice or all(isinstance(v, numbers.Integral) for v in self.values):
+            return jnp.int32
+        return jnp.float32
+
+    def as_array(self, index: int) -> jax.Array:
+        value = index if self.is_choice else self.values[index]
+        return jnp.asarray(value, dtype=self.dtype)
+
+    def text(self, index: int) -> str:
+        value = self.values[index]
+        return value if isinstance(value, str) else f"{value:g}"
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"slider name must be a Python identifier, got {name!r}")
+    return name
+
+
+def _default_index(values: tuple, default: object, name: str) -> int:
+    if default is None:
+        return len(values) // 2
+    if default not in values:
+        raise ValueError(
+            f"default for slider {name!r} must be one of {list(values)}, got {default!r}"
+        )
+    return values.index(default)
+
+
+def slider(
+    name: str, values: Sequence[float], *, label: str | None = None, default: float | None = None
+) -> Slider:
+    """Return a numeric :class:`Slider` over the finite, strictly increasing ``values``."""
+    _check_name(name)
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence | np.ndarray):
+        raise ValueError(f"values of slider {name!r} must be a sequence of numbers")
+    values = tuple(v.item() if isinstance(v, np.generic) else v for v in values)
+    if len(values) == 0:
+        raise ValueError(f"slider {name!r} has an empty range of values")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ValueError(f"slider {name!r} values must be numbers, got {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"slider {name!r} values must be finite, got {v!r}")
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError(f"slider {name!r} values must be strictly increasing")
+    return Slider(name, values, label or name, _default_index(values, default, name), False)
+
+
+def choice(
+    name: str, options: Sequence[str], *, label: str | None = None, default: str | None = None
+) -> Slider:
+    """Return a choice control over the distinct strings ``options`` (passed as an index)."""
+    _check_name(name)
+    if isinstance(options, str) or not isinstance(options, Sequence):
+        raise ValueError(f"options of choice {name!r} must be a sequence of strings")
+    options = tuple(options)
+    if len(options) == 0:
+        raise ValueError(f"choice {name!r} has no options")
+    if not all(isinstance(o, str) for o in options) or len(set(options)) != len(options):
+        raise ValueError(f"choice {name!r} options must be distinct strings, got {options!r}")
+    return Slider(name, options, label or name, _default_index(options, default, name), True)
+
+
+class Explorer:
+    """An interactive figure: live ipywidgets in Jupyter, precomputed frames in HTML.
+
+    ``update(**values)`` renders the figure for the given slider values (option
+    strings for choices) and returns its PNG bytes; ``traces`` counts how many times
+    ``compute`` was traced (compiled).
+    """
+
+    def __init__(self, compute, draw, sliders, *, title, alt, width=6.4, height=3.6):
+        self._draw = draw
+        self.sliders = tuple(sliders)
+        self.title = title
+        self._alt = alt
+        self._size = (width, height)
+        self.traces = 0
+
+        def counted(*args):
+            self.traces += 1  # Python side effect: runs only while tracing.
+            return compute(**{s.name: a for s, a in zip(self.sliders, args, strict=True)})
+
+        self._compute = jax.jit(counted)
+
+    # -- rendering -----------------------------------------------------------------
+    def _indices(self, values: dict) -> tuple[int, ...]:
+        unknown = set(values) - {s.name for s in self.sliders}
+        if unknown:
+            valid = ", ".join(s.name for s in self.sliders)
+            raise ValueError(f"unknown slider(s) {sorted(unknown)}; valid: {valid}")
+        indices = []
+        for s in self.sliders:
+            if s.name not in values:
+                indices.append(s.default_index)
+            elif values[s.name] in s.values:
+                indices.append(s.values.index(values[s.name]))
+            else:
+                raise ValueError(f"{s.name}={values[s.name]!r} is not one of {list(s.values)}")
+        return tuple(indices)
+
+    def _render(self, indices: tuple[int, ...]) -> tuple[bytes, str]:
+        arrays = [s.as_array(i) for s, i in zip(self.sliders, indices, strict=True)]
+        result = jax.device_get(self._compute(*arrays))
+        shown = {s.name: s.values[i] for s, i in zip(self.sliders, indices, strict=True)}
+        fig = Figure(figsize=self._size, layout="constrained")
+        self._draw(fig, result, shown)
+        alt = self._alt(shown) if callable(self._alt) else self._alt
+        return figure_png(fig, dpi=80), alt
+
+    def update(self, **values) -> bytes:
+        """Return the PNG of the figure at ``values`` (defaults for sliders not given)."""
+        return self._render(self._indices(values))[0]
+
+    # -- static (kernel-free) HTML -------------------------------------------------
+    def frame_indices(self, all_frames: bool) -> list[tuple[int, ...]]:
+        """Return the slider-index tuples rendered into the static HTML, row-major."""
+        if not all_frames:
+            return [tuple(s.default_index for s in self.sliders)]
+        return list(itertools.product(*(range(len(s.values)) for s in self.sliders)))
+
+    def _uid(self) -> str:
+        spec = json.dumps([self.title, [[s.name, list(s.values)] for s in self.sliders]])
+        return "explore-" + hashlib.sha1(spec.encode()).hexdigest()[:10]
+
+    def static_html(self, all_frames: bool | None = None) -> str:
+        """Return the kernel-free HTML: frames plus controls switched by an inline script."""
+        if all_frames is None:
+            all_frames = os.environ.get(STATIC_ENV, "") == "all"
+        uid = self._uid()
+        frames = self.frame_indices(all_frames)
+        default = tuple(s.default_index for s in self.sliders)
+        parts = [
+            f'<div class="book-explore" id="{uid}">',
+            f"<p><strong>{html.escape(self.title)}</strong></p>",
+        ]
+        if all_frames:
+            parts.append(
+                '<div class="book-explore-controls" style="display:flex;flex-wrap:wrap;gap:1em">'
+            )
+            for k, s in enumerate(self.sliders):
+                label = html.escape(s.label)
+                if s.is_choice:
+                    opts = "".join(
+                        f'<option value="{i}"{" selected" if i == s.default_index else ""}>{html.escape(o)}</option>'
+                        for i, o in enumerate(s.values)
+                    )
+                    parts.append(f'<label>{label} <select data-k="{k}">{opts}</select></label>')
+                else:
+                    parts.append(
+                        f'<label>{label} <input type="range" data-k="{k}" min="0" max="{len(s.values) - 1}" '
+                        f'step="1" value="{s.default_index}"> <output>{html.escape(s.text(s.default_index))}</output></label>'
+                    )
+            parts.append("</div>")
+        else:
+            parts.append(
+                "<p><em>Static preview at the default setting; the built book and a live "
+                "kernel show the interactive version.</em></p>"
+            )
+        for n, idx in enumerate(frames):
+            png, alt = self._render(idx)
+            hidden = "" if idx == default else "display:none;"
+            parts.append(img_tag(png, alt, data_frame=str(n), style=hidden + "max-width:100%"))
+        parts.append("</div>")
+        if all_frames:
+            labels = [[s.text(i) for i in range(len(s.values))] for s in self.sliders]
+            parts.append(_SCRIPT.replace("UID", uid).replace("LABELS", json.dumps(labels)))
+        return "\n".join(parts)
+
+    # -- live widget ---------------------------------------------------------------
+    def widget(self):
+        """Return the live ipywidgets panel (controls above an output area)."""
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        from book.plots import FigureImage
+
+        controls = []
+        for s in self.sliders:
+            options = [(s.text(i), s.values[i]) for i in range(len(s.values))]
+            common = dict(
+                options=options,
+                value=s.values[s.default_index],
+                description=s.label,
+                style={"description_width": "initial"},
+            )
+            if s.is_choice:
+                controls.append(widgets.Dropdown(**common))
+            else:
+                controls.append(widgets.SelectionSlider(continuous_update=False, **common))
+        out = widgets.Output()
+
+        def redraw(_change=None):
+            values = {s.name: c.value for s, c in zip(self.sliders, controls, strict=True)}
+            png, alt = self._render(self._indices(values))
+            with out:
+                out.clear_output(wait=True)
+                display(FigureImage(png, alt))
+
+        for c in controls:
+            c.observe(redraw, names="value")
+        redraw()
+        return widgets.VBox(
+            [widgets.HTML(f"<b>{html.escape(self.title)}</b>"), widgets.HBox(controls), out]
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {
+            "text/plain": f"<interactive figure: {self.title}>",
+            "text/html": self.static_html(),
+        }
+        try:
+            live = self.widget()._repr_mimebundle_()
+        except ImportError:  # no ipywidgets: the static version alone
+            return bundle
+        if live:
+            bundle["application/vnd.jupyter.widget-view+json"] = live[
+                "application/vnd.jupyter.widget-view+json"
+            ]
+        return bundle
+
+
+_SCRIPT = """<script>
+(function () {
+  var root = document.getElementById("UID");
+  var labels = LABELS;
+  var controls = root.querySelectorAll("[data-k]");
+  var frames = root.querySelectorAll("img[data-frame]");
+  function show() {
+    var index = 0;
+    controls.forEach(function (c) {
+      var k = Number(c.dataset.k);
+      index = index * labels[k].length + Number(c.value);
+      var out = c.parentNode.querySelector("output");
+      if (out) { out.textContent = labels[k][Number(c.value)]; }
+    });
+    frames.forEach(function (f) { f.style.display = Number(f.dataset.frame) === index ? "" : "none"; });
+  }
+  controls.forEach(function (c) { c.addEventListener("input", show); c.addEventListener("change", show); });
+  show();
+})();
+</script>"""
+
+
+def explore(
+    compute: Callable[..., object],
+    draw: Callable[..., None],
+    sliders: Sequence[Slider],
+    *,
+    title: str,
+    alt: str | Callable[[dict], str],
+    width: float = 6.4,
+    height: float = 3.6,
+) -> Explorer:
+    """Return an :class:`Explorer`: an interactive figure for Jupyter and the static book.
+
+    ``compute(**arrays)`` is jitted once and must be traceable for every slider
+    value (use masks and ``lax.switch``, not Python branches on the values);
+    ``draw(fig, result, values)`` draws ``result`` on a fresh matplotlib figure;
+    ``alt`` is the figure's alt text, or a function of the slider values giving it.
+    Raises ``ValueError`` for duplicate slider names or a grid of more than
+    ``MAX_STATIC_FRAMES`` frames. Introduced in chapter 0, used in every chapter.
+    """
+    if not callable(compute) or not callable(draw):
+        raise TypeError("compute and draw must be callables")
+    sliders = tuple(sliders)
+    if not sliders or not all(isinstance(s, Slider) for s in sliders):
+        raise ValueError("sliders must be a non-empty sequence made with slider() or choice()")
+    names = [s.name for s in sliders]
+    if len(set(names)) != len(names):
+        raise ValueError(f"slider names must be distinct, got {names}")
+    frames = math.prod(len(s.values) for s in sliders)
+    if frames > MAX_STATIC_FRAMES:
+        raise ValueError(
+            f"{frames} frames over the slider grid; the static book allows at most "
+            f"{MAX_STATIC_FRAMES}: use fewer slider values"
+        )
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("title must be a non-empty str")
+    if not (callable(alt) or (isinstance(alt, str) and alt.strip())):
+        raise ValueError("alt must be a non-empty str or a function of the slider values")
+    return Explorer(compute, draw, sliders, title=title, alt=alt, width=width, height=height)

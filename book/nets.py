@@ -1,0 +1,142 @@
+"""Networks as plain pytrees of arrays with init and apply functions.
+
+No framework hides the maths: a layer is a dict ``{"W": (n_in, n_out), "b": (n_out,)}``.
+Chapter 1 uses :func:`init_mlp`/:func:`mlp_forward` for training and the
+depth-masked :func:`init_deep_stack`/:func:`deep_stack_forward` for gradient flow at
+initialisation (one compiled function covers every depth, activation and scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+
+from book import activations
+
+__all__ = [
+    "INITS",
+    "init_layer",
+    "init_mlp",
+    "mlp_forward",
+    "init_deep_stack",
+    "deep_stack_forward",
+    "layer_norm",
+]
+
+INITS = ("standard", "glorot", "he")
+
+
+def _check_init(init: str) -> None:
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+
+
+def init_layer(key: jax.Array, n_in: int, n_out: int, init: str = "standard") -> dict:
+    """Return one dense layer ``{"W", "b"}`` with zero biases and weights drawn by ``init``.
+
+    ``"standard"``: U[-1/sqrt(n_in), 1/sqrt(n_in)], the common heuristic of Glorot &
+    Bengio (2010); ``"glorot"``: their normalised U[-sqrt(6/(n_in+n_out)), +...];
+    ``"he"``: N(0, 2/n_in) (He et al., 2015). Explained in chapter 1.
+    """
+    _check_init(init)
+    for name, n in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    shape = (n_in, n_out)
+    if init == "standard":
+        limit = 1.0 / jnp.sqrt(n_in)
+        W = jax.random.uniform(key, shape, minval=-limit, maxval=limit)
+    elif init == "glorot":
+        limit = jnp.sqrt(6.0 / (n_in + n_out))
+        W = jax.random.uniform(key, shape, minval=-limit, maxval=limit)
+    else:
+        W = jax.random.normal(key, shape) * jnp.sqrt(2.0 / n_in)
+    return {"W": W, "b": jnp.zeros(n_out)}
+
+
+def init_mlp(key: jax.Array, sizes: Sequence[int], init: str = "standard") -> list[dict]:
+    """Return the layers of an MLP with layer widths ``sizes`` (input first, output last)."""
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs an input and an output width, got {sizes}")
+    keys = jax.random.split(key, len(sizes) - 1)
+    return [init_layer(k, a, b, init) for k, a, b in zip(keys, sizes[:-1], sizes[1:], strict=True)]
+
+
+def mlp_forward(params: list[dict], x: jax.Array, activation: str) -> tuple[jax.Array, list]:
+    """Return ``(logits, hidden)``: the output and the list of hidden-layer activations."""
+    act = activations.get(activation).fn
+    hidden = []
+    h = x
+    for layer in params[:-1]:
+        h = act(h @ layer["W"] + layer["b"])
+        hidden.append(h)
+    return h @ params[-1]["W"] + params[-1]["b"], hidden
+
+
+def layer_norm(h: jax.Array, eps: float = 1e-5) -> jax.Array:
+    """Return ``h`` normalised to zero mean and unit variance over its last axis (no gain/bias)."""
+    mean = h.mean(-1, keepdims=True)
+    var = h.var(-1, keepdims=True)
+    return (h - mean) * jax.lax.rsqrt(var + eps)
+
+
+def init_deep_stack(
+    key: jax.Array, n_in: int, width: int, n_out: int, max_depth: int, init: str = "standard"
+) -> dict:
+    """Return a stack of ``max_depth`` hidden layers, weights stacked for ``lax.scan``.
+
+    ``{"first": layer n_in->width, "hidden": {"W": (max_depth-1, width, width), "b": ...},
+    "out": layer width->n_out}``.
+    """
+    if not isinstance(max_depth, int) or max_depth < 2:
+        raise ValueError(f"max_depth must be an int >= 2, got {max_depth!r}")
+    k_first, k_hidden, k_out = jax.random.split(key, 3)
+    hidden = jax.vmap(lambda k: init_layer(k, width, width, init))(
+        jax.random.split(k_hidden, max_depth - 1)
+    )
+    return {
+        "first": init_layer(k_first, n_in, width, init),
+        "hidden": hidden,
+        "out": init_layer(k_out, width, n_out, init),
+    }
+
+
+def deep_stack_forward(
+    params: dict,
+    x: jax.Array,
+    depth: jax.Array | int,
+    activation_index: jax.Array | int,
+    selection: Sequence[str],
+    *,
+    weight_scale: jax.Array | float = 1.0,
+    residual: bool = False,
+) -> jax.Array:
+    """Return the logits of the first ``depth`` hidden layers of a deep stack.
+
+    ``depth``, ``activation_index`` (into ``selection``) and ``weight_scale`` may be
+    traced, so one compiled function serves every setting: layers past ``depth``
+    are skipped by a mask. With ``residual=True`` each hidden layer is a pre-norm
+    residual block ``h + W act(LayerNorm(h)) + b``, as in a transformer. Chapter 1.
+    """
+    act = lambda z: activations.apply_by_index(selection, activation_index, z)  # noqa: E731
+    first = params["first"]
+    h = act(x @ (weight_scale * first["W"]) + first["b"])
+
+    def step(h, layer_and_index):
+        layer, i = layer_and_index
+        W = weight_scale * layer["W"]
+        if residual:
+            new = h + act(layer_norm(h)) @ W + layer["b"]
+        else:
+            new = act(h @ W + layer["b"])
+        return jnp.where(i + 2 <= depth, new, h), None
+
+    n_hidden = params["hidden"]["W"].shape[0]
+    h, _ = jax.lax.scan(step, h, (params["hidden"], jnp.arange(n_hidden)))
+    if residual:
+        h = layer_norm(h)
+    out = params["out"]
+    return h @ out["W"] + out["b"]

@@ -1,0 +1,104 @@
+"""The book's figure style and how figures are shown with alt text.
+
+Figures are drawn on white cards with dark text, so they read the same on the light
+and dark page themes; colours come from :mod:`book.activations` (Okabe-Ito, safe for
+the common colour-vision deficiencies). :func:`show` displays a figure as an image
+with alt text for screen readers, in JupyterLab and in the built book alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+from matplotlib.figure import Figure
+
+__all__ = ["STYLE", "use_book_style", "new_figure", "figure_png", "img_tag", "FigureImage", "show"]
+
+STYLE: dict[str, object] = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "text.color": "#222222",
+    "axes.labelcolor": "#222222",
+    "axes.edgecolor": "#444444",
+    "xtick.color": "#444444",
+    "ytick.color": "#444444",
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "font.size": 10,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's matplotlib style globally (each notebook's first cell calls it)."""
+    matplotlib.rcParams.update(STYLE)
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 3.6):
+    """Return ``(fig, axes)``: a figure outside pyplot's state, so it is shown only once.
+
+    ``axes`` is a single Axes when ``ncols == nrows == 1``, else a flat list.
+    """
+    for name, value in (("ncols", ncols), ("nrows", nrows)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"width and height must be positive, got {width}, {height}")
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    return fig, axes[0] if len(axes) == 1 else axes
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """Return the PNG bytes of ``fig`` (no metadata, so identical figures give identical bytes)."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def img_tag(png: bytes, alt: str, **attrs: str) -> str:
+    """Return an ``<img>`` element embedding ``png`` as a data URI, with ``alt`` text."""
+    extra = "".join(f' {k.replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items())
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"{extra}>'
+
+
+class FigureImage:
+    """A rendered figure with alt text; displays as an accessible image everywhere."""
+
+    def __init__(self, png: bytes, alt: str):
+        self.png = png
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {
+            "text/html": img_tag(self.png, self.alt, style="max-width:100%"),
+            "image/png": base64.b64encode(self.png).decode("ascii"),
+            "text/plain": f"<figure: {self.alt}>",
+        }
+
+
+def show(fig: Figure, alt: str) -> FigureImage:
+    """Return ``fig`` as a :class:`FigureImage` with ``alt`` text (the last line of a cell shows it).
+
+    ``alt`` describes what the figure shows for readers who cannot see it.
+    """
+    if not isinstance(alt, str) or len(alt.strip()) < 10:
+        raise ValueError("alt must be a sentence describing the figure (10+ characters)")
+    return FigureImage(figure_png(fig), alt.strip())
