@@ -91,15 +91,15 @@ def train(
     def run_chunk(params, opt_state, lr, key, x, y):
         opt = optimizer(lr)
 
-        def one_step(carry, k):
+        def one_step(carry, idx):
             params, opt_state = carry
-            idx = jax.random.randint(k, (batch_size,), 0, n)
             loss, grads = jax.value_and_grad(loss_fn)(params, x[idx], y[idx])
             updates, opt_state = opt.update(grads, opt_state, params)
             return (optax.apply_updates(params, updates), opt_state), loss
 
-        keys = jax.random.split(key, record_every)
-        (params, opt_state), losses = jax.lax.scan(one_step, (params, opt_state), keys)
+        # One draw of all the chunk's minibatch indices: cheaper than a key split per step.
+        batches = jax.random.randint(key, (record_every, batch_size), 0, n)
+        (params, opt_state), losses = jax.lax.scan(one_step, (params, opt_state), batches)
         return params, opt_state, losses.mean(), record(params)
 
     chunk = jax.jit(jax.vmap(run_chunk, in_axes=(0, 0, 0, 0, None, None)))
