@@ -80,7 +80,12 @@ def img_tag(png: bytes, alt: str, **attrs: str) -> str:
 
 
 class FigureImage:
-    """A rendered figure with alt text; displays as an accessible image everywhere."""
+    """A rendered figure with alt text; displays as an accessible image everywhere.
+
+    The bundle holds ``text/html`` (an ``<img>`` with alt text, shown by JupyterLab and the
+    built book alike) and ``text/plain``; no separate ``image/png``, which would store
+    every figure twice in the committed notebooks.
+    """
 
     def __init__(self, png: bytes, alt: str):
         self.png = png
@@ -89,7 +94,6 @@ class FigureImage:
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {
             "text/html": img_tag(self.png, self.alt, style="max-width:100%"),
-            "image/png": base64.b64encode(self.png).decode("ascii"),
             "text/plain": f"<figure: {self.alt}>",
         }
 
