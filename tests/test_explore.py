@@ -1,0 +1,145 @@
+import jax.numpy as jnp
+import pytest
+
+from book.explore import MAX_STATIC_FRAMES, choice, explore, slider
+
+
+def _draw(fig, result, values):
+    ax = fig.subplots()
+    ax.plot(result["xs"], result["ys"])
+    ax.set_title(str(values))
+
+
+def _compute(scale, kind):
+    xs = jnp.linspace(-1, 1, 11)
+    return {"xs": xs, "ys": jnp.where(kind == 0, scale * xs, scale * xs**2)}
+
+
+def _figure(**kwargs):
+    return explore(
+        _compute,
+        _draw,
+        [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
+        title="test figure",
+        alt="A test line or parabola.",
+        **kwargs,
+    )
+
+
+def test_slider_moves_never_recompile():
+    traces = []
+
+    def compute(scale, kind):
+        traces.append(1)  # runs only while tracing
+        return _compute(scale, kind)
+
+    fig = explore(
+        compute,
+        _draw,
+        [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
+        title="t",
+        alt="A test line or parabola.",
+    )
+    pngs = {fig.update(scale=s, kind=k) for s in (0.5, 1.0, 2.0) for k in ("line", "parabola")}
+    assert len(traces) == 1 and fig.traces == 1
+    assert len(pngs) == 6  # every setting draws a different picture
+
+
+def test_integer_slider_values_do_not_recompile_either():
+    fig = explore(
+        lambda depth: {"xs": jnp.arange(3.0), "ys": depth * jnp.ones(3)},
+        _draw,
+        [slider("depth", [2, 5, 10])],
+        title="t",
+        alt="A flat line at the depth.",
+    )
+    for d in (2, 5, 10, 5):
+        fig.update(depth=d)
+    assert fig.traces == 1
+
+
+def test_static_html_single_frame_by_default(monkeypatch):
+    monkeypatch.delenv("BOOK_STATIC_FRAMES", raising=False)
+    html = _figure().static_html()
+    assert html.count("<img") == 1
+    assert "<script" not in html and "<input" not in html
+
+
+def test_static_html_all_frames_and_inline_script(monkeypatch):
+    monkeypatch.setenv("BOOK_STATIC_FRAMES", "all")
+    html = _figure().static_html()
+    assert html.count("<img") == 6
+    assert html.count('style="display:none;') == 5  # only the default frame is visible
+    assert "<script>" in html and "src=" not in html.split("<script>")[1]
+    assert 'type="range"' in html and "<select" in html
+    assert 'alt="A test line or parabola."' in html
+
+
+def test_static_html_ids_are_deterministic():
+    a, b = _figure().static_html(all_frames=False), _figure().static_html(all_frames=False)
+    assert a.split('id="')[1][:18] == b.split('id="')[1][:18]
+
+
+def test_frame_order_is_row_major_like_the_script():
+    fig = _figure()
+    frames = fig.frame_indices(True)
+    assert frames[:3] == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_mime_bundle_carries_static_html_and_text():
+    bundle = _figure()._repr_mimebundle_()
+    assert "text/html" in bundle and bundle["text/plain"] == "<interactive figure: test figure>"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: slider("s", []), "empty range"),
+        (lambda: slider("s", ["a", "b"]), "must be numbers"),
+        (lambda: slider("s", [1.0, float("nan")]), "finite"),
+        (lambda: slider("s", [2.0, 1.0]), "strictly increasing"),
+        (lambda: slider("s", "abc"), "sequence of numbers"),
+        (lambda: slider("s", [1.0, 2.0], default=3.0), "default"),
+        (lambda: slider("not an identifier", [1.0]), "identifier"),
+        (lambda: choice("c", []), "no options"),
+        (lambda: choice("c", ["a", "a"]), "distinct strings"),
+        (lambda: choice("c", "ab"), "sequence of strings"),
+    ],
+)
+def test_invalid_slider_specs_raise_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_too_many_frames_for_the_static_book():
+    n = int(MAX_STATIC_FRAMES**0.5) + 1
+    with pytest.raises(ValueError, match="frames over the slider grid"):
+        explore(
+            _compute,
+            _draw,
+            [slider("scale", list(range(n))), slider("kind", list(range(n)))],
+            title="t",
+            alt="too many frames here",
+        )
+
+
+def test_explore_argument_checks():
+    with pytest.raises(ValueError, match="distinct"):
+        explore(
+            _compute,
+            _draw,
+            [slider("a", [1.0]), slider("a", [2.0])],
+            title="t",
+            alt="alt text here",
+        )
+    with pytest.raises(ValueError, match="non-empty sequence"):
+        explore(_compute, _draw, [], title="t", alt="alt text here")
+    with pytest.raises(TypeError, match="callables"):
+        explore(None, _draw, [slider("a", [1.0])], title="t", alt="alt text here")
+    with pytest.raises(ValueError, match="title"):
+        explore(_compute, _draw, [slider("a", [1.0])], title=" ", alt="alt text here")
+    with pytest.raises(ValueError, match="unknown slider"):
+        _figure().update(nope=1)
+    with pytest.raises(ValueError, match="is not one of"):
+        _figure().update(scale=3.0)

@@ -1,0 +1,40 @@
+import pytest
+from matplotlib.figure import Figure
+
+from book.plots import FigureImage, figure_png, new_figure, show
+
+
+def test_show_needs_real_alt_text():
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(ValueError, match="alt"):
+        show(fig, "plot")
+    image = show(fig, "A straight line from (0, 0) to (1, 1).")
+    bundle = image._repr_mimebundle_()
+    assert 'alt="A straight line from (0, 0) to (1, 1)."' in bundle["text/html"]
+    assert bundle["text/plain"].startswith("<figure:")
+
+
+def test_png_bytes_are_reproducible():
+    def draw():
+        fig, ax = new_figure()
+        ax.plot([0, 1, 2], [1, 0, 1])
+        return figure_png(fig)
+
+    assert draw() == draw()
+
+
+def test_new_figure_validates_and_returns_a_list_for_grids():
+    fig, axes = new_figure(2, 2)
+    assert isinstance(fig, Figure) and len(axes) == 4
+    with pytest.raises(ValueError, match="ncols"):
+        new_figure(0)
+    with pytest.raises(ValueError, match="width and height"):
+        new_figure(width=-1)
+    with pytest.raises(TypeError, match="Figure"):
+        figure_png("not a figure")
+
+
+def test_figure_image_escapes_alt_text():
+    html = FigureImage(b"\x89PNG", 'quote " and <tag>')._repr_mimebundle_()["text/html"]
+    assert "&quot;" in html and "&lt;tag&gt;" in html
