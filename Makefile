@@ -37,7 +37,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/sanitize.cfg \
+	$(BIN)/python -m pytest --nbval notebooks appendices --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout=300 -q -p no:randomly
 
 site-test: $(STAMP)
@@ -45,9 +45,9 @@ site-test: $(STAMP)
 
 # Re-execute the stored notebooks in place (after editing one), as nbval will check them.
 execute: $(STAMP)
-	cd notebooks && for nb in *.ipynb; do \
-		../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; done
+	for nb in notebooks/*.ipynb appendices/*.ipynb; do \
+		(cd $$(dirname $$nb) && $(CURDIR)/$(BIN)/jupyter nbconvert --to notebook --execute \
+		--inplace --ExecutePreprocessor.timeout=600 $$(basename $$nb)) || exit 1; done
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks

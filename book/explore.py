@@ -227,9 +227,6 @@ class Explorer:
     def widget(self):
         """Return the live ipywidgets panel (controls above an output area)."""
         import ipywidgets as widgets
-        from IPython.display import display
-
-        from book.plots import FigureImage
 
         controls = []
         for s in self.sliders:
@@ -244,20 +241,20 @@ class Explorer:
                 controls.append(widgets.Dropdown(**common))
             else:
                 controls.append(widgets.SelectionSlider(continuous_update=False, **common))
-        out = widgets.Output()
+        # The figure is an HTML widget holding an <img>: updating its value sends no display
+        # messages, so executing the notebook headless stores nothing but the bundle below.
+        image = widgets.HTML()
 
         def redraw(_change=None):
             values = {s.name: c.value for s, c in zip(self.sliders, controls, strict=True)}
             png, alt = self._render(self._indices(values))
-            with out:
-                out.clear_output(wait=True)
-                display(FigureImage(png, alt))
+            image.value = img_tag(png, alt, style="max-width:100%")
 
         for c in controls:
             c.observe(redraw, names="value")
         redraw()
         return widgets.VBox(
-            [widgets.HTML(f"<b>{html.escape(self.title)}</b>"), widgets.HBox(controls), out]
+            [widgets.HTML(f"<b>{html.escape(self.title)}</b>"), widgets.HBox(controls), image]
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -143,3 +143,16 @@ def test_explore_argument_checks():
         _figure().update(nope=1)
     with pytest.raises(ValueError, match="is not one of"):
         _figure().update(scale=3.0)
+
+
+def test_live_widget_redraws_on_control_change_without_recompiling():
+    fig = _figure()
+    panel = fig.widget()
+    _, controls, image = panel.children
+    scale, kind = controls.children
+    first = image.value
+    assert first.startswith("<img") and "A test line or parabola." in first
+    scale.value = 2.0
+    kind.value = "parabola"
+    assert image.value != first
+    assert fig.traces == 1
