@@ -1,4 +1,4 @@
-"""Measurements of gradient flow and saturation (chapter 1).
+"""Measurements of gradient flow and saturation (chapter 1) and of update signs (chapter 2).
 
 Every pathology in the book is shown as a measured number before it is fixed;
 these functions return those numbers.
@@ -15,7 +15,14 @@ from book import activations
 from book.nets import deep_stack_forward
 from book.train import cross_entropy
 
-__all__ = ["derivative", "saturated_fraction", "gradient_norm_per_layer", "activation_stats"]
+__all__ = [
+    "derivative",
+    "saturated_fraction",
+    "gradient_norm_per_layer",
+    "activation_stats",
+    "sign_uniform_fraction",
+    "steps_to_reach",
+]
 
 
 def derivative(name: str):
@@ -77,3 +84,27 @@ def activation_stats(hidden: Sequence[jax.Array]) -> dict[str, jax.Array]:
         "mean": jnp.stack([h.mean() for h in hidden]),
         "std": jnp.stack([h.std() for h in hidden]),
     }
+
+
+def sign_uniform_fraction(gradients: jax.Array) -> jax.Array:
+    """Return the fraction of weight-gradient rows whose entries all share one sign.
+
+    ``gradients`` has shape (..., n_inputs): each row is the gradient of one neuron's
+    incoming weights. A row counts when all entries are >= 0 or all are <= 0: the update
+    can then only move the weight vector within one orthant (chapter 2).
+    """
+    gradients = jnp.asarray(gradients)
+    if gradients.ndim < 1 or gradients.shape[-1] < 2:
+        raise ValueError("gradients needs a last axis of at least 2 inputs")
+    uniform = jnp.all(gradients >= 0, axis=-1) | jnp.all(gradients <= 0, axis=-1)
+    return uniform.mean()
+
+
+def steps_to_reach(losses: jax.Array, target: jax.Array | float) -> jax.Array:
+    """Return the first step index at which ``losses`` (..., steps) falls to ``target``.
+
+    Runs that never reach it get the number of steps (a censored count: "at least").
+    """
+    losses = jnp.asarray(losses)
+    below = losses <= jnp.asarray(target)[..., None]
+    return jnp.where(below.any(-1), below.argmax(-1), losses.shape[-1])

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["cross_entropy", "accuracy", "TrainResult", "train"]
+__all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "descend"]
 
 
 def cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
@@ -125,3 +125,54 @@ def train(
         records=stacked,
         record_steps=np.arange(n_chunks + 1) * record_every,
     )
+
+
+def descend(
+    loss_fn: Callable[[object, object], jax.Array],
+    init_params: object,
+    data: object,
+    *,
+    optimizer: Callable[[jax.Array], optax.GradientTransformation],
+    learning_rates: jax.Array,
+    steps: int,
+    record_path: bool = False,
+) -> tuple[np.ndarray, object]:
+    """Full-batch descent on ``loss_fn(params, data)``, every run in one compiled call.
+
+    ``init_params``, ``data`` and ``learning_rates`` carry a leading run axis (runs may
+    differ in data, e.g. seeds, and in learning rate). Returns ``(losses, path)``: the
+    loss before each step and after the last, shape (runs, steps + 1), and, with
+    ``record_path``, the parameters at those points (leading axes runs, steps + 1),
+    else ``None``. Chapter 2 counts steps to a target loss with it and draws paths.
+    """
+    learning_rates = jnp.asarray(learning_rates, jnp.float32)
+    if learning_rates.ndim != 1 or learning_rates.size == 0:
+        raise ValueError("learning_rates must be a non-empty 1-D array (one rate per run)")
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    runs = learning_rates.shape[0]
+    leading = {leaf.shape[0] for leaf in jax.tree_util.tree_leaves((init_params, data))}
+    if leading != {runs}:
+        raise ValueError(f"init_params and data need a leading run axis of {runs}, got {leading}")
+
+    def one_run(params, data, lr):
+        opt = optimizer(lr)
+
+        def step(carry, _):
+            params, state = carry
+            loss, grads = jax.value_and_grad(loss_fn)(params, data)
+            updates, state = opt.update(grads, state, params)
+            params = optax.apply_updates(params, updates)
+            return (params, state), (loss, params if record_path else None)
+
+        init = (params, opt.init(params))
+        (final, _), (losses, path) = jax.lax.scan(step, init, None, length=steps)
+        losses = jnp.append(losses, loss_fn(final, data))
+        if record_path:
+            path = jax.tree_util.tree_map(
+                lambda p0, p: jnp.concatenate([p0[None], p]), params, path
+            )
+        return losses, path
+
+    losses, path = jax.jit(jax.vmap(one_run))(init_params, data, learning_rates)
+    return np.asarray(losses), jax.device_get(path) if record_path else None
