@@ -23,6 +23,8 @@ __all__ = [
     "init_deep_stack",
     "deep_stack_forward",
     "layer_norm",
+    "init_char_mlp",
+    "char_mlp_logits",
 ]
 
 INITS = ("standard", "glorot", "he")
@@ -140,3 +142,28 @@ def deep_stack_forward(
         h = layer_norm(h)
     out = params["out"]
     return h @ out["W"] + out["b"]
+
+
+def init_char_mlp(key: jax.Array, vocab: int, context: int, embed: int, hidden: int) -> dict:
+    """Return a next-character MLP: embeddings of ``context`` tokens -> hidden -> ``vocab`` logits.
+
+    Bengio-style neural language model, the architecture chapter 4 trains with a softmax
+    and with a one-vs-rest sigmoid output on the same budget.
+    """
+    for name, n in (("vocab", vocab), ("context", context), ("embed", embed), ("hidden", hidden)):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    k_emb, k_hid, k_out = jax.random.split(key, 3)
+    return {
+        "embed": jax.random.normal(k_emb, (vocab, embed)) * 0.5,
+        "hidden": init_layer(k_hid, context * embed, hidden, "glorot"),
+        "out": init_layer(k_out, hidden, vocab, "glorot"),
+    }
+
+
+def char_mlp_logits(params: dict, contexts: jax.Array, activation: str = "gelu") -> jax.Array:
+    """Return next-token logits (batch, vocab) for integer ``contexts`` (batch, context)."""
+    act = activations.get(activation).fn
+    e = params["embed"][contexts].reshape(contexts.shape[0], -1)
+    h = act(e @ params["hidden"]["W"] + params["hidden"]["b"])
+    return h @ params["out"]["W"] + params["out"]["b"]
