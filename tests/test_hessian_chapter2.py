@@ -54,6 +54,8 @@ def test_lanczos_validates_its_arguments():
 def test_sign_uniform_fraction():
     rows = jnp.array([[1.0, 2.0], [-1.0, -3.0], [1.0, -1.0], [0.0, 2.0]])
     assert float(diagnostics.sign_uniform_fraction(rows)) == 0.75
+    mask = jnp.array([True, False, True, False])
+    assert float(diagnostics.sign_uniform_fraction(rows, where=mask)) == 0.5
     with pytest.raises(ValueError, match="at least 2"):
         diagnostics.sign_uniform_fraction(jnp.ones((3, 1)))
 
@@ -88,28 +90,19 @@ def test_descend_matches_hand_written_gradient_descent_on_a_quadratic():
     assert losses[1, -1] < losses[1, 0]
 
 
-def test_descend_validates_its_arguments():
+@pytest.mark.parametrize(
+    "init, data, steps, message",
+    [
+        (jnp.zeros((2, 2)), jnp.zeros((3, 2)), 2, "leading run axis"),
+        (jnp.zeros((2, 2)), jnp.zeros((2, 2)), 0, "steps"),
+    ],
+)
+def test_descend_validates_its_arguments(init, data, steps, message):
     def loss(w, data):
         return jnp.sum((w - data) ** 2)
 
-    with pytest.raises(ValueError, match="leading run axis"):
-        descend(
-            loss,
-            jnp.zeros((2, 2)),
-            jnp.zeros((3, 2)),
-            optimizer=optax.sgd,
-            learning_rates=jnp.ones(2),
-            steps=2,
-        )
-    with pytest.raises(ValueError, match="steps"):
-        descend(
-            loss,
-            jnp.zeros((2, 2)),
-            jnp.zeros((2, 2)),
-            optimizer=optax.sgd,
-            learning_rates=jnp.ones(2),
-            steps=0,
-        )
+    with pytest.raises(ValueError, match=message):
+        descend(loss, init, data, optimizer=optax.sgd, learning_rates=jnp.ones(2), steps=steps)
 
 
 def test_mean_ci_matches_the_t_interval():
