@@ -15,7 +15,42 @@ import io
 import matplotlib
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "use_book_style", "new_figure", "figure_png", "img_tag", "FigureImage", "show"]
+__all__ = [
+    "STYLE",
+    "OUTPUT_LAYER_COLOURS",
+    "output_layer_colour",
+    "use_book_style",
+    "new_figure",
+    "figure_png",
+    "img_tag",
+    "FigureImage",
+    "show",
+]
+
+# Curves that are not activations get colours of their own, distinct from every colour
+# in book.activations, so that on every figure a colour means one thing. Chapter 4
+# compares these two output layers; softmax takes Okabe-Ito's black, the one-vs-rest
+# sigmoid head Paul Tol's wine (a red, but not sigmoid's vermillion).
+OUTPUT_LAYER_COLOURS: dict[str, str] = {
+    "softmax": "#000000",
+    "one-vs-rest sigmoid": "#882255",
+}
+
+
+def output_layer_colour(name: str) -> str:
+    """Return the hex colour the book uses for output layer ``name`` (chapter 4).
+
+    Raises ``TypeError`` if ``name`` is not a string and ``ValueError`` listing the
+    valid names if it is unknown.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    try:
+        return OUTPUT_LAYER_COLOURS[name]
+    except KeyError:
+        valid = ", ".join(OUTPUT_LAYER_COLOURS)
+        raise ValueError(f"unknown output layer {name!r}; valid names: {valid}") from None
+
 
 STYLE: dict[str, object] = {
     "figure.facecolor": "white",

@@ -38,3 +38,18 @@ def test_new_figure_validates_and_returns_a_list_for_grids():
 def test_figure_image_escapes_alt_text():
     html = FigureImage(b"\x89PNG", 'quote " and <tag>')._repr_mimebundle_()["text/html"]
     assert "&quot;" in html and "&lt;tag&gt;" in html
+
+
+def test_output_layer_colours_are_distinct_from_every_activation_colour():
+    from book.activations import REGISTRY
+    from book.plots import OUTPUT_LAYER_COLOURS, output_layer_colour
+
+    activation_colours = {a.colour.lower() for a in REGISTRY.values()}
+    output_colours = [c.lower() for c in OUTPUT_LAYER_COLOURS.values()]
+    assert len(set(output_colours)) == len(output_colours)
+    assert not activation_colours & set(output_colours)
+    assert output_layer_colour("softmax") != output_layer_colour("one-vs-rest sigmoid")
+    with pytest.raises(ValueError, match="valid names"):
+        output_layer_colour("tanh")
+    with pytest.raises(TypeError, match="name"):
+        output_layer_colour(3)
