@@ -98,7 +98,13 @@ def gradient_sweep_flops(peak: float) -> dict:
     stack = nets.init_deep_stack(jax.random.key(0), 64, 128, 10, 50)
     d = data.load_digits_split()
     x, y = jnp.asarray(d["x_train"][:128]), jnp.asarray(d["y_train"][:128])
-    f = jax.jit(lambda p: diagnostics.gradient_norm_per_layer(p, x, y, 50, 0, ["sigmoid"]))
+
+    def norms(p):
+        logits = lambda q: nets.deep_stack_forward(q, x, 50, 0, ["sigmoid"])  # noqa: E731
+        grads = jax.grad(lambda q: cross_entropy(logits(q), y))(p)
+        return diagnostics.gradient_norm_per_layer(grads)
+
+    f = jax.jit(norms)
     f(stack).block_until_ready()
     seconds = best_of(lambda: f(stack))
     flops = 3 * 2 * 128 * (64 * 128 + 49 * 128 * 128 + 128 * 10)  # forward + backward matmuls
@@ -116,9 +122,11 @@ def slider_moves() -> dict:
     x, y = jnp.asarray(d["x_train"][:128]), jnp.asarray(d["y_train"][:128])
 
     def compute(depth, scale):
-        return diagnostics.gradient_norm_per_layer(
-            stack, x, y, depth, 0, ["sigmoid"], weight_scale=scale
-        )
+        def loss(p):
+            logits = nets.deep_stack_forward(p, x, depth, 0, ["sigmoid"], weight_scale=scale)
+            return cross_entropy(logits, y)
+
+        return diagnostics.gradient_norm_per_layer(jax.grad(loss)(stack))
 
     def draw(fig, norms, values):
         fig.subplots().plot(norms)

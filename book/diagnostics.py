@@ -12,12 +12,11 @@ import jax
 import jax.numpy as jnp
 
 from book import activations
-from book.nets import deep_stack_forward
-from book.train import cross_entropy
 
 __all__ = [
     "derivative",
     "saturated_fraction",
+    "scaled_norm",
     "gradient_norm_per_layer",
     "activation_stats",
     "sign_uniform_fraction",
@@ -48,34 +47,54 @@ def saturated_fraction(name: str, preactivations: jax.Array, threshold: float = 
     return (jnp.abs(derivative(name)(preactivations)) < threshold).mean()
 
 
-def gradient_norm_per_layer(
-    params: dict,
-    x: jax.Array,
-    y: jax.Array,
-    depth: jax.Array | int,
-    activation_index: jax.Array | int,
-    selection: Sequence[str],
-    *,
-    weight_scale: jax.Array | float = 1.0,
-    residual: bool = False,
-) -> jax.Array:
-    """Return ||dL/dW_l|| (Frobenius) for hidden layers l = 1..max_depth of a deep stack.
+def scaled_norm(x: jax.Array, axis: int | tuple[int, ...] | None = None) -> jax.Array:
+    """Return the Euclidean (Frobenius) norm of ``x`` over ``axis``, safe from underflow.
 
-    ``L`` is the softmax cross-entropy of labels ``y``. Entries past ``depth`` are
-    zero (those layers are masked out). All of ``depth``, ``activation_index`` and
-    ``weight_scale`` may be traced: one compilation serves every setting.
+    ``sqrt(sum(x**2))`` in float32 loses every entry below about 1e-19, whose square is
+    under float32's smallest normal number (about 1.2e-38), and reports 0 for a layer
+    whose gradients are tiny but not zero. Dividing by ``m = max|x|`` first,
+    ``m * sqrt(sum((x / m)**2))``, keeps the squares near 1. Chapter 1 measures
+    gradients this small.
     """
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
+    m = jnp.max(jnp.abs(x), axis=axis, keepdims=True)
+    safe = jnp.where(m > 0, m, 1.0)
+    norm = safe * jnp.sqrt(jnp.sum((x / safe) ** 2, axis=axis, keepdims=True))
+    norm = jnp.where(m > 0, norm, 0.0)
+    return jnp.squeeze(norm, axis=axis) if axis is not None else norm.reshape(())
 
-    def loss(p):
-        logits = deep_stack_forward(
-            p, x, depth, activation_index, selection, weight_scale=weight_scale, residual=residual
-        )
-        return cross_entropy(logits, y)
 
-    grads = jax.grad(loss)(params)
-    first = jnp.linalg.norm(grads["first"]["W"])[None]
-    hidden = jnp.sqrt((grads["hidden"]["W"] ** 2).sum(axis=(1, 2)))
-    return jnp.concatenate([first, hidden])
+def gradient_norm_per_layer(grads: dict | Sequence[dict]) -> jax.Array:
+    """Return ``||dL/dW||`` (Frobenius, by :func:`scaled_norm`) of every layer, input first.
+
+    ``grads`` is the gradient pytree of a network's parameters, as ``jax.grad`` returns
+    it: either an MLP's list of layers ``[{"W", "b"}, ...]`` (``book.nets.init_mlp``),
+    giving one norm per layer, output layer last; or a deep stack ``{"first", "hidden",
+    "out"}`` (``book.nets.init_deep_stack``), giving first, each hidden layer, then out
+    (``max_depth + 1`` norms). Biases are ignored. Chapter 1 explains it.
+    """
+    if isinstance(grads, dict):
+        if set(grads) != {"first", "hidden", "out"}:
+            raise ValueError(
+                "grads must be a deep stack with keys first, hidden, out, or a list of "
+                f"layers; got keys {sorted(grads)}"
+            )
+        hidden = scaled_norm(grads["hidden"]["W"], axis=(1, 2))
+        first = scaled_norm(grads["first"]["W"])[None]
+        out = scaled_norm(grads["out"]["W"])[None]
+        return jnp.concatenate([first, hidden, out])
+    if (
+        isinstance(grads, (list, tuple))
+        and grads
+        and all(isinstance(layer, dict) and "W" in layer for layer in grads)
+    ):
+        return jnp.stack([scaled_norm(layer["W"]) for layer in grads])
+    raise TypeError(
+        "grads must be a deep stack {first, hidden, out} or a non-empty list of layers "
+        f"{{'W', 'b'}}; got {type(grads).__name__}"
+    )
 
 
 def activation_stats(hidden: Sequence[jax.Array]) -> dict[str, jax.Array]:

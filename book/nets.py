@@ -17,6 +17,7 @@ from book import activations
 
 __all__ = [
     "INITS",
+    "BLOCKS",
     "init_layer",
     "init_mlp",
     "mlp_forward",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 INITS = ("standard", "glorot", "he")
+BLOCKS = ("plain", "residual", "layernorm", "residual_layernorm")
 
 
 def _check_init(init: str) -> None:
@@ -114,15 +116,21 @@ def deep_stack_forward(
     selection: Sequence[str],
     *,
     weight_scale: jax.Array | float = 1.0,
-    residual: bool = False,
+    block: str = "plain",
 ) -> jax.Array:
     """Return the logits of the first ``depth`` hidden layers of a deep stack.
 
     ``depth``, ``activation_index`` (into ``selection``) and ``weight_scale`` may be
     traced, so one compiled function serves every setting: layers past ``depth``
-    are skipped by a mask. With ``residual=True`` each hidden layer is a pre-norm
-    residual block ``h + W act(LayerNorm(h)) + b``, as in a transformer. Chapter 1.
+    are skipped by a mask. ``block`` (one of :data:`BLOCKS`) sets each hidden layer:
+    ``"plain"`` ``act(h W + b)``; ``"residual"`` ``h + act(h) W + b``; ``"layernorm"``
+    ``act(LayerNorm(h) W + b)``; ``"residual_layernorm"`` the pre-norm residual block of
+    a transformer, ``h + act(LayerNorm(h)) W + b``. With LayerNorm the last hidden
+    state is normalised before the output layer. Chapter 1 compares the four.
     """
+    if block not in BLOCKS:
+        raise ValueError(f"block must be one of {', '.join(BLOCKS)}; got {block!r}")
+    residual, norm = block.startswith("residual"), block.endswith("layernorm")
     act = lambda z: activations.apply_by_index(selection, activation_index, z)  # noqa: E731
     first = params["first"]
     h = act(x @ (weight_scale * first["W"]) + first["b"])
@@ -130,15 +138,16 @@ def deep_stack_forward(
     def step(h, layer_and_index):
         layer, i = layer_and_index
         W = weight_scale * layer["W"]
+        inp = layer_norm(h) if norm else h
         if residual:
-            new = h + act(layer_norm(h)) @ W + layer["b"]
+            new = h + act(inp) @ W + layer["b"]
         else:
-            new = act(h @ W + layer["b"])
+            new = act(inp @ W + layer["b"])
         return jnp.where(i + 2 <= depth, new, h), None
 
     n_hidden = params["hidden"]["W"].shape[0]
     h, _ = jax.lax.scan(step, h, (params["hidden"], jnp.arange(n_hidden)))
-    if residual:
+    if norm:
         h = layer_norm(h)
     out = params["out"]
     return h @ out["W"] + out["b"]

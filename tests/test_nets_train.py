@@ -51,35 +51,41 @@ def test_masked_deep_stack_equals_the_explicit_mlp_of_that_depth():
         assert len(hidden) == depth
 
 
-def test_gradient_norms_are_zero_past_the_depth_and_match_autodiff():
-    stack = nets.init_deep_stack(KEY, 5, 6, 3, max_depth=8)
-    x = jax.random.normal(jax.random.key(1), (4, 5))
-    y = jnp.array([0, 1, 2, 0])
-    norms = diagnostics.gradient_norm_per_layer(stack, x, y, 4, 0, ["sigmoid"])
-    assert norms.shape == (8,)
-    assert bool(jnp.all(norms[4:] == 0)) and bool(jnp.all(norms[:4] > 0))
-    grads = jax.grad(lambda p: cross_entropy(nets.deep_stack_forward(p, x, 4, 0, ["sigmoid"]), y))(
-        stack
-    )
-    np.testing.assert_allclose(norms[0], jnp.linalg.norm(grads["first"]["W"]), rtol=1e-5)
+def _sigmoid_stack_norms(stack, x, y, block):
+    def loss(p):
+        return cross_entropy(nets.deep_stack_forward(p, x, 30, 0, ["sigmoid"], block=block), y)
+
+    return diagnostics.gradient_norm_per_layer(jax.grad(loss)(stack))[:30]
 
 
-def test_residual_stack_keeps_gradients_flowing_where_plain_sigmoid_does_not():
+@pytest.mark.parametrize("block", ["residual", "layernorm", "residual_layernorm"])
+def test_residual_or_layernorm_keeps_gradients_flowing_where_plain_sigmoid_does_not(block):
     stack = nets.init_deep_stack(KEY, 8, 32, 3, max_depth=30)
     x = jax.random.normal(jax.random.key(1), (16, 8))
     y = jnp.arange(16) % 3
-    plain = diagnostics.gradient_norm_per_layer(stack, x, y, 30, 0, ["sigmoid"])
-    res = diagnostics.gradient_norm_per_layer(stack, x, y, 30, 0, ["sigmoid"], residual=True)
+    plain = _sigmoid_stack_norms(stack, x, y, "plain")
+    fixed = _sigmoid_stack_norms(stack, x, y, block)
     assert float(plain[0] / plain[-1]) < 1e-6
-    assert 0.05 < float(res[0] / res[-1]) < 20
+    assert 0.05 < float(fixed[0] / fixed[-1]) < 20
 
 
-def test_saturated_fraction_and_derivative():
-    z = jnp.array([0.0, 10.0, -10.0, 1.0])
-    assert float(diagnostics.saturated_fraction("sigmoid", z)) == 0.5
-    np.testing.assert_allclose(diagnostics.derivative("sigmoid")(jnp.zeros(3)), 0.25)
-    with pytest.raises(ValueError, match="threshold"):
-        diagnostics.saturated_fraction("sigmoid", z, threshold=0.0)
+def test_deep_stack_blocks_match_their_formulas_and_validate():
+    stack = nets.init_deep_stack(KEY, 5, 6, 3, max_depth=2)
+    x = jax.random.normal(jax.random.key(1), (4, 5))
+    W, b = stack["hidden"]["W"][0], stack["hidden"]["b"][0]
+    h = jax.nn.sigmoid(x @ stack["first"]["W"] + stack["first"]["b"])
+    hidden = {
+        "plain": jax.nn.sigmoid(h @ W + b),
+        "residual": h + jax.nn.sigmoid(h) @ W + b,
+        "layernorm": nets.layer_norm(jax.nn.sigmoid(nets.layer_norm(h) @ W + b)),
+        "residual_layernorm": nets.layer_norm(h + jax.nn.sigmoid(nets.layer_norm(h)) @ W + b),
+    }
+    for block, last in hidden.items():
+        expected = last @ stack["out"]["W"] + stack["out"]["b"]
+        got = nets.deep_stack_forward(stack, x, 2, 0, ["sigmoid"], block=block)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="block must be one of plain, residual"):
+        nets.deep_stack_forward(stack, x, 2, 0, ["sigmoid"], block="postnorm")
 
 
 def _toy_problem():
