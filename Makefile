@@ -1,6 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
-.PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute
+.PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
+	sweep sweep-smoke
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -54,6 +55,22 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Rerun the committed sweeps (results/*.jsonl) into $(SWEEP_DIR) and compare the numbers.
+# An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
+# extends the committed files themselves.
+SWEEPS := ch3_deep_mlp ch3_transformer
+SWEEP_DIR ?= _build/sweep
+sweep: $(STAMP)
+	for e in $(SWEEPS); do \
+		$(BIN)/python -m book.sweep run $$e --out $(SWEEP_DIR)/$$e.jsonl || exit 1; \
+		if [ "$(SWEEP_DIR)" != results ] && [ -f results/$$e.jsonl ]; then \
+			$(BIN)/python -m book.sweep compare results/$$e.jsonl $(SWEEP_DIR)/$$e.jsonl || exit 1; fi; \
+	done
+
+# A tiny grid, killed mid-way and resumed, checked against an uninterrupted run (< 1 min).
+sweep-smoke: $(STAMP)
+	$(BIN)/python -m book.sweep smoke --workdir _build/sweep-smoke
 
 lock: $(STAMP)
 	{ echo "# Complete lock of the course environment (Python 3.11). Regenerate with: make lock"; \

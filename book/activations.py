@@ -69,6 +69,8 @@ REGISTRY: dict[str, Activation] = {
         Activation("gelu", "GELU", _gelu_exact, "#E69F00"),
         Activation("gelu_tanh", "GELU (tanh approx.)", _gelu_tanh, "#999999"),
         Activation("silu", "SiLU", jax.nn.silu, "#CC79A7"),
+        # Glorot & Bengio's softsign x / (1 + |x|); Paul Tol's purple (chapter 3)
+        Activation("softsign", "softsign", jax.nn.soft_sign, "#AA4499"),
     )
 }
 

@@ -1,0 +1,241 @@
+"""Chapter 3's experiments, registered with :mod:`book.sweep`.
+
+``ch3_transformer``: a tiny character transformer on Python's own documentation with
+every FFN variant of :data:`book.transformer.FFN_VARIANTS`, a learning-rate grid and
+seeds. ``ch3_deep_mlp``: Glorot & Bengio's five-hidden-layer MLPs on scikit-learn's
+digits with six activations and two initialisations. The chapter plots the stored
+results; :func:`lm_task` and :func:`mlp_task` also serve its live runs.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from book import data, nets
+from book import transformer as tf
+from book.sweep import Experiment, Task, register
+
+__all__ = [
+    "LM_SIZES",
+    "LM_VARIANTS",
+    "LM_RATES",
+    "MLP_ACTIVATIONS",
+    "MLP_RATES",
+    "lm_data",
+    "lm_config",
+    "lm_task",
+    "mlp_data",
+    "mlp_task",
+]
+
+# ---------------------------------------------------------------------- the language model
+
+LM_SIZES = dict(context=64, d_model=64, n_layers=2, n_heads=4)
+LM_BATCH = 32
+LM_STEPS = 400
+LM_EVAL_EVERY = 50
+LM_VARIANTS = tuple(tf.FFN_VARIANTS)
+LM_RATES = (1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2)
+LM_SEEDS = (0, 1, 2)
+
+
+@functools.cache
+def lm_data() -> dict:
+    """Return the encoded pydoc text split 90/5/5 into train, validation and test tokens,
+    with the vocabulary (characters seen at least 20 times, plus an unknown symbol)."""
+    text = data.load_pydoc_text()
+    vocab = data.char_vocabulary(text, min_count=20)
+    tokens = data.encode_text(text, vocab)
+    a, b = int(0.9 * tokens.size), int(0.95 * tokens.size)
+    return {"vocab": vocab, "train": tokens[:a], "val": tokens[a:b], "test": tokens[b:]}
+
+
+def _windows(tokens: np.ndarray, n: int, length: int) -> jnp.ndarray:
+    starts = np.linspace(0, tokens.size - length - 1, n).astype(int)
+    return jnp.asarray(np.stack([tokens[s : s + length] for s in starts]))
+
+
+def lm_config(ffn: str, **overrides) -> tf.Config:
+    """Return the chapter's model configuration with FFN ``ffn``."""
+    sizes = {**LM_SIZES, **overrides}
+    return tf.Config(vocab_size=len(lm_data()["vocab"]), ffn=ffn, **sizes)
+
+
+def lm_optimizer(lr, steps: int = LM_STEPS):
+    """AdamW with gradient clipping at 1, 10% linear warm-up, cosine decay to lr/10."""
+    schedule = optax.warmup_cosine_decay_schedule(
+        0.0, lr, max(1, steps // 10), steps, end_value=0.1 * lr
+    )
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=0.01))
+
+
+def _saturated(act, pre, threshold=0.01):
+    d = jax.vmap(jax.grad(lambda z: act(z)))(pre.ravel())
+    return (jnp.abs(d) < threshold).mean()
+
+
+def lm_task(group: dict) -> Task:
+    """The :class:`~book.sweep.Task` of one FFN variant (``group["ffn"]``).
+
+    ``evaluate`` gives the validation loss (nats) on 256 fixed windows; ``final_evaluate``
+    the validation and test losses on 1024 windows each; ``measure`` per block: gradient
+    norm, mean FFN hidden activation (what enters W_down), mean FFN output and the
+    fraction of FFN units with |act'(pre)| < 0.01 (saturated), on one fixed batch.
+    """
+    config = lm_config(group["ffn"], **group.get("sizes", {}))
+    steps, batch = group.get("steps", LM_STEPS), group.get("batch", LM_BATCH)
+    d = lm_data()
+    train = jnp.asarray(d["train"])
+    length = config.context + 1
+    val_small = _windows(d["val"], 256, length)
+    val, test = _windows(d["val"], 1024, length), _windows(d["test"], 1024, length)
+    probe = val_small[:32]
+    act = tf.FFN_VARIANTS[config.ffn][0]
+
+    def sample_batch(key):
+        starts = jax.random.randint(key, (batch,), 0, train.size - length)
+        return jax.vmap(lambda s: jax.lax.dynamic_slice(train, (s,), (length,)))(starts)
+
+    def loss(params, b):
+        return tf.loss(params, b, config)
+
+    def mean_loss(params, windows):
+        chunks = windows.reshape(-1, 128, length)
+        return jax.lax.map(lambda w: loss(params, w), chunks).mean()
+
+    def measure(params, grads):
+        _, blocks = tf.apply(params, probe[:, :-1], config, return_intermediates=True)
+        norms = [optax.global_norm(g) for g in grads["blocks"]]
+        return {
+            "grad_norm": jnp.stack(norms),
+            "ffn_hidden_mean": jnp.stack([b["ffn_hidden"].mean() for b in blocks]),
+            "ffn_out_mean": jnp.stack([b["ffn_out"].mean() for b in blocks]),
+            "saturated": jnp.stack([_saturated(act, b["ffn_pre"]) for b in blocks]),
+        }
+
+    return Task(
+        init=lambda key: tf.init(key, config),
+        loss=loss,
+        sample_batch=sample_batch,
+        evaluate=lambda p: {"val_loss": mean_loss(p, val_small)},
+        final_evaluate=lambda p: {"val_loss": mean_loss(p, val), "test_loss": mean_loss(p, test)},
+        optimizer=functools.partial(lm_optimizer, steps=steps),
+        steps=steps,
+        eval_every=group.get("eval_every", LM_EVAL_EVERY),
+        measure=measure,
+    )
+
+
+register(
+    Experiment(
+        name="ch3_transformer",
+        description=(
+            "Chapter 3: character transformer (d=64, 2 layers, 4 heads, context 64, batch 32, "
+            f"{LM_STEPS} AdamW steps) on pydoc text; every FFN variant x {len(LM_RATES)} "
+            f"learning rates x {len(LM_SEEDS)} seeds."
+        ),
+        grid=tuple(
+            {"ffn": f, "lr": lr, "seed": s}
+            for f in LM_VARIANTS
+            for lr in LM_RATES
+            for s in LM_SEEDS
+        ),
+        build=lm_task,
+    )
+)
+
+# ---------------------------------------------------------------------- deep MLPs (Glorot)
+
+MLP_ACTIVATIONS = ("sigmoid", "tanh", "softsign", "relu", "gelu", "silu")
+MLP_INITS = ("standard", "glorot")
+MLP_WIDTH = 100
+MLP_DEPTH = 5
+MLP_STEPS = 2000
+MLP_BATCH = 16
+MLP_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
+MLP_SEEDS = (0, 1, 2, 3, 4)
+
+
+@functools.cache
+def mlp_data() -> dict:
+    """Return the digits split into train (60%), validation (15%) and test (25%)."""
+    d = data.load_digits_split(test_fraction=0.25, seed=0)
+    n_val = int(round(0.2 * len(d["y_train"])))
+    return {
+        "x_train": d["x_train"][n_val:],
+        "y_train": d["y_train"][n_val:],
+        "x_val": d["x_train"][:n_val],
+        "y_val": d["y_train"][:n_val],
+        "x_test": d["x_test"],
+        "y_test": d["y_test"],
+    }
+
+
+def mlp_task(group: dict) -> Task:
+    """The :class:`~book.sweep.Task` of a five-hidden-layer MLP with ``group["activation"]``
+    and ``group["init"]`` (``"standard"`` or ``"glorot"``, the normalised init), plain SGD.
+
+    ``evaluate``/``final_evaluate``: validation and test error (fractions) and losses.
+    """
+    d = {k: jnp.asarray(v) for k, v in mlp_data().items()}
+    activation, init = group["activation"], group["init"]
+    steps = group.get("steps", MLP_STEPS)
+    sizes = [64] + [MLP_WIDTH] * MLP_DEPTH + [10]
+
+    def logits(params, x):
+        return nets.mlp_forward(params, x, activation)[0]
+
+    def loss(params, b):
+        return optax.softmax_cross_entropy_with_integer_labels(logits(params, b[0]), b[1]).mean()
+
+    def error(params, x, y):
+        return (logits(params, x).argmax(-1) != y).mean()
+
+    def sample_batch(key):
+        idx = jax.random.randint(key, (MLP_BATCH,), 0, d["y_train"].size)
+        return d["x_train"][idx], d["y_train"][idx]
+
+    def evaluate(params):
+        return {
+            "val_error": error(params, d["x_val"], d["y_val"]),
+            "val_loss": loss(params, (d["x_val"], d["y_val"])),
+        }
+
+    def final(params):
+        return {**evaluate(params), "test_error": error(params, d["x_test"], d["y_test"])}
+
+    return Task(
+        init=lambda key: nets.init_mlp(key, sizes, init),
+        loss=loss,
+        sample_batch=sample_batch,
+        evaluate=evaluate,
+        final_evaluate=final,
+        optimizer=optax.sgd,
+        steps=steps,
+        eval_every=group.get("eval_every", 250),
+    )
+
+
+register(
+    Experiment(
+        name="ch3_deep_mlp",
+        description=(
+            f"Chapter 3: {MLP_DEPTH} hidden layers of {MLP_WIDTH} units on digits, SGD, "
+            f"batch {MLP_BATCH}, {MLP_STEPS} steps; 6 activations x 2 inits x "
+            f"{len(MLP_RATES)} learning rates x {len(MLP_SEEDS)} seeds."
+        ),
+        grid=tuple(
+            {"activation": a, "init": i, "lr": lr, "seed": s}
+            for a in MLP_ACTIVATIONS
+            for i in MLP_INITS
+            for lr in MLP_RATES
+            for s in MLP_SEEDS
+        ),
+        build=mlp_task,
+    )
+)

@@ -1,0 +1,621 @@
+"""Sweeps: grids of (variant x learning rate x seed) trained and stored run by run.
+
+An :class:`Experiment` is a named grid of run configurations (JSON-able dicts with
+``"lr"`` and ``"seed"``) and a ``build`` function that turns the rest of a configuration
+(the *group*: the variant, sizes, steps) into a :class:`Task`. Runs of one group share
+one compiled training function: ``lax.scan`` over steps inside, ``vmap`` over runs
+(their learning rates and seeds) outside, the run axis sharded over every device with
+``jax.sharding``; or, where vmapping does not pay (a small CPU), the same function
+called one run at a time.
+
+Each finished run is appended to a JSON Lines file at once: a header line with
+provenance (command, commit, device, package versions), then one record per run
+(config, losses over steps, final metrics, wall time). Rerunning the same command
+resumes: finished runs are kept and skipped. A file written for another experiment
+or grid, or one that cannot be parsed, raises :class:`ResultsFileError` and is never
+overwritten.
+
+    python -m book.sweep list
+    python -m book.sweep run ch3_transformer --out results/ch3_transformer.jsonl
+    python -m book.sweep compare results/a.jsonl elsewhere/a.jsonl
+    python -m book.sweep smoke            # `make sweep-smoke`: interrupt, resume, compare
+
+Chapter 3 explains the engine and plots its results; chapter 5 registers its own
+experiments the same way (a module listed in :data:`EXPERIMENT_MODULES`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+__all__ = [
+    "FORMAT",
+    "MODES",
+    "Task",
+    "Experiment",
+    "ResultsFileError",
+    "register",
+    "get",
+    "experiment_names",
+    "make_trainer",
+    "train_runs",
+    "run_experiment",
+    "read_results",
+    "compare_results",
+]
+
+FORMAT = "book.sweep/1"
+MODES = ("auto", "vmap", "loop")
+# Modules that register experiments when imported; add yours (one per chapter).
+EXPERIMENT_MODULES = ["book.ch3_experiments"]
+_EXPERIMENTS: dict[str, Experiment] = {}
+
+
+class ResultsFileError(RuntimeError):
+    """A results file that belongs to another experiment or grid, or cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a group of runs trains. All functions must be jittable.
+
+    ``init(key) -> params``; ``loss(params, batch) -> scalar``; ``sample_batch(key) ->
+    batch``; ``evaluate(params) -> {name: scalar}`` (recorded every ``eval_every`` steps
+    and at step 0); ``final_evaluate(params) -> {name: scalar}`` (after the last step,
+    e.g. validation and test loss on larger sets); ``measure(params, grads) -> {name:
+    array}`` optional diagnostics recorded with ``evaluate`` (grads on one batch);
+    ``optimizer(lr)`` builds the optax transformation for a traced learning rate.
+    """
+
+    init: Callable
+    loss: Callable
+    sample_batch: Callable
+    evaluate: Callable
+    final_evaluate: Callable
+    optimizer: Callable
+    steps: int
+    eval_every: int
+    measure: Callable | None = None
+
+    def __post_init__(self):
+        for name in ("steps", "eval_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        if self.steps % self.eval_every:
+            raise ValueError(f"steps ({self.steps}) must be a multiple of eval_every")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named grid of runs. ``grid``: one JSON-able dict per run, each with ``"lr"``
+    (float) and ``"seed"`` (int); ``build(group) -> Task`` receives the dict without them."""
+
+    name: str
+    description: str
+    grid: tuple[dict, ...]
+    build: Callable[[dict], Task]
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"experiment name must be an identifier, got {self.name!r}")
+        if not self.grid:
+            raise ValueError("grid must hold at least one run")
+        keys = set()
+        for run in self.grid:
+            if not isinstance(run, dict) or "lr" not in run or "seed" not in run:
+                raise ValueError(f"every grid entry needs 'lr' and 'seed', got {run!r}")
+            keys.add(run_key(run))
+        if len(keys) != len(self.grid):
+            raise ValueError("grid entries must be distinct")
+
+    @property
+    def grid_hash(self) -> str:
+        blob = json.dumps(sorted(run_key(r) for r in self.grid)).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def run_key(config: dict) -> str:
+    """Return the canonical JSON text of a run configuration (its identity in a file)."""
+    return json.dumps(config, sort_keys=True)
+
+
+def group_of(config: dict) -> dict:
+    """Return ``config`` without its learning rate and seed (what a compiled group shares)."""
+    return {k: v for k, v in config.items() if k not in ("lr", "seed")}
+
+
+def register(experiment: Experiment) -> Experiment:
+    """Add ``experiment`` to the registry under its name and return it."""
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
+    _EXPERIMENTS[experiment.name] = experiment
+    return experiment
+
+
+def _load_modules() -> None:
+    for module in EXPERIMENT_MODULES:
+        importlib.import_module(module)
+
+
+def experiment_names() -> list[str]:
+    """Return the names of every registered experiment."""
+    _load_modules()
+    return sorted(_EXPERIMENTS)
+
+
+def get(name: str) -> Experiment:
+    """Return the experiment registered as ``name``; ValueError lists the valid names."""
+    _load_modules()
+    if name not in _EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(sorted(_EXPERIMENTS))}")
+    return _EXPERIMENTS[name]
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _tree_stack(trees):
+    return jax.tree_util.tree_map(lambda *x: jnp.stack(x), *trees)
+
+
+def _compile_chunk(task: Task):
+    """One jitted call: ``eval_every`` steps of every run (vmapped), then its measurements."""
+
+    def one_run(params, opt_state, lr, key, chunk):
+        opt = task.optimizer(lr)
+
+        def step(carry, step_key):
+            params, opt_state = carry
+            loss, grads = jax.value_and_grad(task.loss)(params, task.sample_batch(step_key))
+            updates, opt_state = opt.update(grads, opt_state, params)
+            return (optax.apply_updates(params, updates), opt_state), loss
+
+        keys = jax.random.split(jax.random.fold_in(key, chunk), task.eval_every)
+        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), keys)
+        return params, opt_state, losses.mean(), _observe(task, params, key)
+
+    return jax.jit(jax.vmap(one_run, in_axes=(0, 0, 0, 0, None)))
+
+
+def _observe(task: Task, params, key):
+    out = dict(task.evaluate(params))
+    if task.measure is not None:
+        batch = task.sample_batch(jax.random.fold_in(key, -1))
+        grads = jax.grad(task.loss)(params, batch)
+        out.update(task.measure(params, grads))
+    return out
+
+
+def _shard(tree, n_runs: int):
+    """Place the leading run axis of every leaf across all devices (a no-op on one)."""
+    devices = jax.devices()
+    if len(devices) == 1 or n_runs % len(devices):
+        return tree
+    mesh = jax.sharding.Mesh(np.array(devices), ("runs",))
+    sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("runs"))
+    return jax.device_put(tree, sharding)
+
+
+def make_trainer(task: Task) -> Callable[..., list[dict]]:
+    """Compile ``task`` once and return ``train(lrs, seeds, on_chunk=None)``.
+
+    ``train`` trains one run per ``(lrs[i], seeds[i])`` together (vmapped, the run axis
+    sharded over the devices, padded to a multiple of their count) and returns one dict
+    per run: ``steps`` (0, eval_every, ...), ``train_loss`` (mean over each chunk, None
+    at step 0), every ``evaluate``/``measure`` output as a list over ``steps``, and
+    ``final`` (``final_evaluate``). ``on_chunk(chunk_index, mean_train_loss)`` reports
+    progress. Calls with the same number of runs reuse the compiled code.
+    """
+    chunk = _compile_chunk(task)
+    observe = jax.jit(jax.vmap(lambda p, k: _observe(task, p, k)))
+    final_evaluate = jax.jit(jax.vmap(task.final_evaluate))
+
+    def start(keys, lrs):
+        params = jax.vmap(task.init)(keys)
+        return params, jax.vmap(lambda p, lr: task.optimizer(lr).init(p))(params, lrs)
+
+    start = jax.jit(start)
+
+    def train(lrs: Sequence[float], seeds: Sequence[int], on_chunk=None) -> list[dict]:
+        if len(lrs) != len(seeds) or not lrs:
+            raise ValueError("lrs and seeds must be non-empty and of equal length")
+        n = len(lrs)
+        padded = n + (-n) % len(jax.devices())
+        lrs_p = list(lrs) + [lrs[-1]] * (padded - n)
+        seeds_p = [int(s) for s in seeds] + [int(seeds[-1])] * (padded - n)
+        keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_p, jnp.uint32))
+        data_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+        lr_arr = jnp.asarray(lrs_p, jnp.float32)
+        params, opt_state = start(keys, lr_arr)
+        params, opt_state, lr_arr, data_keys = _shard(
+            (params, opt_state, lr_arr, data_keys), padded
+        )
+        history = [jax.device_get(observe(params, data_keys))]
+        train_losses = [np.full(padded, np.nan)]
+        for c in range(task.steps // task.eval_every):
+            params, opt_state, loss, obs = chunk(params, opt_state, lr_arr, data_keys, c)
+            train_losses.append(np.asarray(loss))
+            history.append(jax.device_get(obs))
+            if on_chunk is not None:
+                on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
+        final = jax.device_get(final_evaluate(params))
+        records = []
+        for i in range(n):
+            rec = {
+                "steps": list(range(0, task.steps + 1, task.eval_every)),
+                "train_loss": [None] + [_num(t[i]) for t in train_losses[1:]],
+            }
+            for name in history[0]:
+                rec[name] = [_num(h[name][i]) for h in history]
+            rec["final"] = {k: _num(v[i]) for k, v in final.items()}
+            records.append(rec)
+        return records
+
+    return train
+
+
+def train_runs(task: Task, lrs, seeds, *, on_chunk=None) -> list[dict]:
+    """Train the runs ``zip(lrs, seeds)`` of ``task`` together; see :func:`make_trainer`."""
+    return make_trainer(task)(lrs, seeds, on_chunk)
+
+
+def _num(x):
+    """JSON-able float (or nested list) from an array; NaN/inf become None."""
+    a = np.asarray(x, np.float64)
+    if a.ndim == 0:
+        v = float(a)
+        return v if math.isfinite(v) else None
+    return [_num(v) for v in a]
+
+
+# --------------------------------------------------------------------------- results files
+
+
+def provenance(argv: Sequence[str] | None = None) -> dict:
+    """Return the command, commit, device and package versions of this process."""
+
+    def git(*args):
+        try:
+            out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
+            return out.stdout.strip() if out.returncode == 0 else "unknown"
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+
+    dirty = git("status", "--porcelain", "--", "book")
+    versions = {}
+    for pkg in ("jax", "jaxlib", "optax", "numpy"):
+        try:
+            versions[pkg] = importlib.import_module(pkg).__version__
+        except (ImportError, AttributeError):
+            versions[pkg] = "unknown"
+    devices = jax.devices()
+    return {
+        "command": " ".join(argv if argv is not None else sys.argv),
+        "commit": git("rev-parse", "HEAD") + (" (book/ modified)" if dirty else ""),
+        "device": f"{len(devices)} x {devices[0].device_kind} ({jax.default_backend()})",
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def read_results(path: str | os.PathLike, experiment: Experiment | None = None) -> dict:
+    """Read a results file: ``{"header": dict, "sessions": [dict], "runs": [dict]}``.
+
+    Raises :class:`ResultsFileError` naming the line if the file is not a results file of
+    this format, belongs to another experiment or grid (when ``experiment`` is given), or
+    has a line that does not parse (e.g. cut short by a crash: remove that line to resume).
+    """
+    path = Path(path)
+    lines = path.read_text().splitlines()
+    if not lines:
+        raise ResultsFileError(f"{path} is empty; remove it or choose another --out")
+    parsed = []
+    for i, line in enumerate(lines, 1):
+        try:
+            parsed.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise ResultsFileError(
+                f"{path}, line {i}: not valid JSON ({e.msg}); the file is corrupt or was "
+                "cut short. It is left untouched: fix or delete that line to resume."
+            ) from None
+    header = parsed[0]
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ResultsFileError(
+            f"{path} is not a {FORMAT} results file (first line has no matching 'format'); "
+            "refusing to append to it"
+        )
+    if experiment is not None:
+        if header.get("experiment") != experiment.name:
+            raise ResultsFileError(
+                f"{path} holds experiment {header.get('experiment')!r}, not {experiment.name!r}"
+            )
+        if header.get("grid_hash") != experiment.grid_hash:
+            raise ResultsFileError(
+                f"{path} was written for another grid of {experiment.name!r} (grid hash "
+                f"{header.get('grid_hash')} != {experiment.grid_hash}); use a new --out"
+            )
+    runs, sessions = [], []
+    for i, rec in enumerate(parsed[1:], 2):
+        kind = rec.get("kind") if isinstance(rec, dict) else None
+        if kind == "run" and "config" in rec:
+            runs.append(rec)
+        elif kind == "session":
+            sessions.append(rec)
+        else:
+            raise ResultsFileError(f"{path}, line {i}: unknown record {str(rec)[:80]!r}")
+    keys = [run_key(r["config"]) for r in runs]
+    if len(set(keys)) != len(keys):
+        raise ResultsFileError(f"{path} holds the same run twice")
+    return {"header": header, "sessions": sessions, "runs": runs}
+
+
+def _append(path: Path, record: dict) -> None:
+    with path.open("a") as f:
+        f.write(json.dumps(record, allow_nan=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def choose_mode(mode: str) -> str:
+    """Resolve ``"auto"``: loop on CPU (vmapping did not pay there, see chapter 3), vmap
+    on accelerators."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+    if mode != "auto":
+        return mode
+    return "loop" if jax.default_backend() == "cpu" else "vmap"
+
+
+def run_experiment(
+    experiment: Experiment | str,
+    out: str | os.PathLike,
+    *,
+    mode: str = "auto",
+    max_runs: int | None = None,
+    progress: bool = True,
+    argv: Sequence[str] | None = None,
+    pause: float = 0.0,
+) -> Path:
+    """Train every run of ``experiment`` not yet in ``out`` and append each as it ends.
+
+    ``mode``: ``"vmap"`` trains the pending runs of a group together, ``"loop"`` one at a
+    time, ``"auto"`` picks per device (:func:`choose_mode`). ``max_runs`` stops after that
+    many new runs and ``pause`` sleeps that many seconds after each (both for tests).
+    Returns the path of the results file.
+    """
+    from tqdm.auto import tqdm
+
+    exp = get(experiment) if isinstance(experiment, str) else experiment
+    mode = choose_mode(mode)
+    out = Path(out)
+    prov = provenance(argv)
+    if out.exists():
+        done = {run_key(r["config"]) for r in read_results(out, exp)["runs"]}
+        _append(out, {"kind": "session", "mode": mode, **prov})
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        done = set()
+        header = {"format": FORMAT, "experiment": exp.name, "description": exp.description}
+        header.update(grid_hash=exp.grid_hash, n_runs=len(exp.grid), mode=mode, **prov)
+        _append(out, header)
+
+    pending = [r for r in exp.grid if run_key(r) not in done]
+    groups: dict[str, list[dict]] = {}
+    for r in pending:
+        groups.setdefault(run_key(group_of(r)), []).append(r)
+    bar = tqdm(
+        total=len(exp.grid),
+        initial=len(exp.grid) - len(pending),
+        desc=exp.name,
+        unit="run",
+        disable=not progress,
+        bar_format="{desc}: {n:.1f}/{total} runs |{bar}| {elapsed}<{remaining}{postfix}",
+    )
+    new = 0
+    for gkey, runs in groups.items():
+        task = exp.build(json.loads(gkey))
+        trainer = make_trainer(task)
+        batches = [[r] for r in runs] if mode == "loop" else [runs]
+        for batch in batches:
+            if max_runs is not None and new >= max_runs:
+                bar.close()
+                return out
+            n_chunks = task.steps // task.eval_every
+            start_n = bar.n
+
+            def on_chunk(c, loss, batch=batch, n_chunks=n_chunks, start_n=start_n):
+                bar.n = start_n + len(batch) * (c + 1) / n_chunks
+                bar.set_postfix_str(f"loss {loss:.3f}", refresh=True)
+
+            t0 = time.perf_counter()
+            results = trainer([r["lr"] for r in batch], [r["seed"] for r in batch], on_chunk)
+            wall = time.perf_counter() - t0
+            for cfg, res in zip(batch, results, strict=True):
+                _append(
+                    out,
+                    {
+                        "kind": "run",
+                        "config": cfg,
+                        **res,
+                        "wall_s": round(wall / len(batch), 3),
+                        "trained_with": len(batch),
+                    },
+                )
+            new += len(batch)
+            time.sleep(pause)
+            bar.n = start_n + len(batch)
+            bar.refresh()
+    bar.close()
+    return out
+
+
+def compare_results(a: str | os.PathLike, b: str | os.PathLike, metric: str = "final") -> float:
+    """Return the largest |difference| between the final metrics of the runs of two files.
+
+    Raises ValueError if they do not hold the same runs.
+    """
+    ra = {run_key(r["config"]): r for r in read_results(a)["runs"]}
+    rb = {run_key(r["config"]): r for r in read_results(b)["runs"]}
+    if set(ra) != set(rb):
+        raise ValueError(f"{a} and {b} hold different runs ({len(ra)} vs {len(rb)})")
+    worst = 0.0
+    for k, r in ra.items():
+        for name, v in r[metric].items():
+            w = rb[k][metric][name]
+            if (v is None) != (w is None):
+                return math.inf
+            if v is not None:
+                worst = max(worst, abs(v - w))
+    return worst
+
+
+# --------------------------------------------------------------------------- smoke test
+
+
+def _smoke_task(group: dict) -> Task:
+    from book import nets
+
+    # a toy problem: 4 classes, the arg-max of a fixed random linear map of 8 inputs
+    x = jax.random.normal(jax.random.key(7), (512, 8))
+    y = (x @ jax.random.normal(jax.random.key(8), (8, 4))).argmax(-1)
+    x_val, y_val = x[384:], y[384:]
+
+    def loss(params, batch):
+        logits = nets.mlp_forward(params, batch[0], group["activation"])[0]
+        return optax.softmax_cross_entropy_with_integer_labels(logits, batch[1]).mean()
+
+    def sample_batch(key):
+        idx = jax.random.randint(key, (16,), 0, 384)
+        return x[idx], y[idx]
+
+    return Task(
+        init=lambda key: nets.init_mlp(key, [8, 16, 4], "glorot"),
+        loss=loss,
+        sample_batch=sample_batch,
+        evaluate=lambda p: {"val_loss": loss(p, (x_val, y_val))},
+        final_evaluate=lambda p: {"val_loss": loss(p, (x_val, y_val))},
+        optimizer=optax.adam,
+        steps=group["steps"],
+        eval_every=10,
+    )
+
+
+register(
+    Experiment(
+        name="smoke",
+        description="Engine check: a one-hidden-layer MLP on a toy problem, 2 x 2 x 2 runs.",
+        grid=tuple(
+            {"activation": a, "steps": 40, "lr": lr, "seed": s}
+            for a in ("gelu", "sigmoid")
+            for lr in (1e-3, 1e-2)
+            for s in (0, 1)
+        ),
+        build=_smoke_task,
+    )
+)
+
+
+def smoke(workdir: str | os.PathLike, mode: str = "loop") -> None:
+    """Run the smoke grid whole, and again killed after its first record and resumed;
+    raise AssertionError unless both files hold the same runs with the same numbers."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    whole, resumed = workdir / "whole.jsonl", workdir / "resumed.jsonl"
+    for p in (whole, resumed):
+        p.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "book.sweep", "run", "smoke", "--mode", mode, "--quiet"]
+    subprocess.run([*cmd, "--out", str(whole)], check=True)
+    # a pause after each run lets the kill land between the first and the last run
+    proc = subprocess.Popen([*cmd, "--out", str(resumed), "--pause", "2"])
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if resumed.exists() and '"kind": "run"' in resumed.read_text():
+            proc.kill()
+            break
+        time.sleep(0.05)
+    proc.wait()
+    n_before = len(read_results(resumed)["runs"]) if resumed.exists() else 0
+    assert 0 < n_before < len(get("smoke").grid), f"interrupt came too late ({n_before} runs)"
+    subprocess.run([*cmd, "--out", str(resumed)], check=True)
+    data = read_results(resumed)
+    assert len(data["runs"]) == len(get("smoke").grid) and len(data["sessions"]) == 1
+    gap = compare_results(whole, resumed)
+    assert gap == 0.0, f"resumed runs differ from uninterrupted ones by {gap}"
+    print(f"smoke: killed after {n_before} runs, resumed, all {len(data['runs'])} runs equal")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m book.sweep", description=__doc__.split("\n")[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the registered experiments")
+    run = sub.add_parser("run", help="run (or resume) an experiment")
+    run.add_argument("experiment")
+    run.add_argument("--out", required=True)
+    run.add_argument("--mode", choices=MODES, default="auto")
+    run.add_argument("--max-runs", type=int, default=None)
+    run.add_argument("--quiet", action="store_true")
+    run.add_argument("--pause", type=float, default=0.0, help="seconds after each run (tests)")
+    cmp = sub.add_parser("compare", help="largest difference of final metrics of two files")
+    cmp.add_argument("a")
+    cmp.add_argument("b")
+    cmp.add_argument("--tolerance", type=float, default=1e-4)
+    sm = sub.add_parser("smoke", help="interrupt-and-resume check on a tiny grid")
+    sm.add_argument("--workdir", default="_build/sweep-smoke")
+    sm.add_argument("--mode", choices=MODES, default="loop")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name in experiment_names():
+            e = get(name)
+            print(f"{name}: {len(e.grid)} runs. {e.description}")
+    elif args.command == "run":
+        try:
+            run_experiment(
+                args.experiment,
+                args.out,
+                mode=args.mode,
+                max_runs=args.max_runs,
+                progress=not args.quiet,
+                argv=["python -m book.sweep", *argv],
+                pause=args.pause,
+            )
+        except ResultsFileError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    elif args.command == "compare":
+        gap = compare_results(args.a, args.b)
+        print(f"largest difference of final metrics: {gap:.2e}")
+        return 0 if gap <= args.tolerance else 1
+    elif args.command == "smoke":
+        smoke(args.workdir, args.mode)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

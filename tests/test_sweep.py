@@ -1,0 +1,121 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from book import sweep
+
+
+def run_cli(*args, devices=1, check=True):
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    if devices > 1:
+        env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+    return subprocess.run(
+        [sys.executable, "-m", "book.sweep", *args],
+        env=env,
+        check=check,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_smoke_interrupt_and_resume_loses_nothing(tmp_path):
+    # the same command as `make sweep-smoke`: kill mid-way, resume, compare with a whole run
+    out = run_cli("smoke", "--workdir", str(tmp_path))
+    assert "resumed, all 8 runs equal" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def vmap_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vmap") / "smoke.jsonl"
+    run_cli("run", "smoke", "--out", str(path), "--mode", "vmap", "--quiet")
+    return path
+
+
+def test_sharded_over_two_devices_gives_the_unsharded_numbers(vmap_file, tmp_path):
+    sharded = tmp_path / "sharded.jsonl"
+    run_cli("run", "smoke", "--out", str(sharded), "--mode", "vmap", "--quiet", devices=2)
+    header = sweep.read_results(sharded)["header"]
+    assert header["device"].startswith("2 x"), header["device"]
+    assert sweep.compare_results(vmap_file, sharded) < 1e-5
+
+
+def test_vmapped_and_looped_runs_agree(vmap_file, tmp_path):
+    looped = tmp_path / "loop.jsonl"
+    run_cli("run", "smoke", "--out", str(looped), "--mode", "loop", "--quiet")
+    assert sweep.compare_results(vmap_file, looped) < 1e-5
+    runs = sweep.read_results(looped)["runs"]
+    assert len(runs) == 8
+    r = runs[0]
+    assert r["steps"][0] == 0 and r["steps"][-1] == 40
+    assert len(r["val_loss"]) == len(r["steps"]) == len(r["train_loss"])
+    assert r["final"]["val_loss"] < r["val_loss"][0]  # it trained
+
+
+def test_results_file_keeps_provenance(vmap_file):
+    data = sweep.read_results(vmap_file)
+    header = data["header"]
+    for key in ("command", "commit", "device", "versions", "grid_hash", "experiment"):
+        assert key in header
+    assert header["experiment"] == "smoke" and "jax" in header["versions"]
+    assert all("wall_s" in r and "config" in r for r in data["runs"])
+
+
+def test_corrupt_file_is_an_error_and_is_not_overwritten(vmap_file, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    text = vmap_file.read_text()
+    bad.write_text(text + '{"kind": "run", "conf')  # a record cut short
+    before = bad.read_text()
+    out = run_cli("run", "smoke", "--out", str(bad), "--quiet", check=False)
+    assert out.returncode == 2 and "not valid JSON" in out.stderr and "line 10" in out.stderr
+    assert bad.read_text() == before
+
+
+def test_foreign_files_are_refused(vmap_file, tmp_path):
+    foreign = tmp_path / "notes.jsonl"
+    foreign.write_text('{"hello": 1}\n')
+    with pytest.raises(sweep.ResultsFileError, match="not a book.sweep/1 results file"):
+        sweep.run_experiment("smoke", foreign, progress=False)
+    assert foreign.read_text() == '{"hello": 1}\n'
+    other = sweep.get("ch3_deep_mlp")
+    with pytest.raises(sweep.ResultsFileError, match="holds experiment 'smoke'"):
+        sweep.read_results(vmap_file, other)
+    lines = vmap_file.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["grid_hash"] = "0" * 16
+    regrid = tmp_path / "regrid.jsonl"
+    regrid.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    with pytest.raises(sweep.ResultsFileError, match="another grid"):
+        sweep.read_results(regrid, sweep.get("smoke"))
+
+
+def test_completed_file_is_left_as_it_is(vmap_file, tmp_path):
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(vmap_file.read_text())
+    sweep.run_experiment("smoke", copy, mode="loop", progress=False)
+    data = sweep.read_results(copy)
+    assert len(data["runs"]) == 8 and len(data["sessions"]) == 1
+
+
+def test_registry_and_validation():
+    assert {"smoke", "ch3_transformer", "ch3_deep_mlp"} <= set(sweep.experiment_names())
+    with pytest.raises(ValueError, match="valid: .*ch3_transformer"):
+        sweep.get("nope")
+    with pytest.raises(ValueError, match="'lr' and 'seed'"):
+        sweep.Experiment("x", "", ({"lr": 1.0},), build=lambda g: None)
+    with pytest.raises(ValueError, match="distinct"):
+        sweep.Experiment("x", "", ({"lr": 1.0, "seed": 0},) * 2, build=lambda g: None)
+    with pytest.raises(ValueError, match="valid: auto, vmap, loop"):
+        sweep.choose_mode("fast")
+    with pytest.raises(TypeError, match="must be an Experiment"):
+        sweep.register("smoke")
+
+
+def test_chapter3_grids():
+    lm = sweep.get("ch3_transformer")
+    assert len(lm.grid) == 11 * 5 * 3
+    mlp = sweep.get("ch3_deep_mlp")
+    assert len(mlp.grid) == 6 * 2 * 5 * 5
