@@ -16,17 +16,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
+
 __all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "descend"]
-
-
-def cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    """Return the mean softmax cross-entropy (nats) of integer ``labels`` under ``logits``."""
-    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
-
-
-def accuracy(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    """Return the fraction of rows whose arg-max logit is the label."""
-    return (logits.argmax(-1) == labels).mean()
 
 
 @dataclass(frozen=True)
