@@ -6,17 +6,21 @@ colour on every page. Chapter 1 plots each activation with its derivative.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import jax
 import jax.numpy as jnp
+
+T = TypeVar("T")
 
 __all__ = [
     "Activation",
     "REGISTRY",
     "names",
     "get",
+    "lookup",
     "colour",
     "display_name",
     "apply_by_index",
@@ -86,13 +90,22 @@ def get(name: str) -> Activation:
     Raises ``TypeError`` if ``name`` is not a string and ``ValueError`` listing
     the valid names if it is unknown.
     """
+    return lookup(REGISTRY, name, "activation")
+
+
+def lookup(table: Mapping[str, T], name: str, kind: str) -> T:
+    """Return ``table[name]``; the book's registries (activations, output layers) use it.
+
+    Raises ``TypeError`` if ``name`` is not a string and ``ValueError`` naming the
+    ``kind`` and listing the valid names if it is unknown.
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     try:
-        return REGISTRY[name]
+        return table[name]
     except KeyError:
-        valid = ", ".join(REGISTRY)
-        raise ValueError(f"unknown activation {name!r}; valid names: {valid}") from None
+        valid = ", ".join(table)
+        raise ValueError(f"unknown {kind} {name!r}; valid names: {valid}") from None
 
 
 def colour(name: str) -> str:

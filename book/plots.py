@@ -15,6 +15,8 @@ import io
 import matplotlib
 from matplotlib.figure import Figure
 
+from book.activations import lookup
+
 __all__ = [
     "STYLE",
     "OUTPUT_LAYER_COLOURS",
@@ -43,13 +45,7 @@ def output_layer_colour(name: str) -> str:
     Raises ``TypeError`` if ``name`` is not a string and ``ValueError`` listing the
     valid names if it is unknown.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    try:
-        return OUTPUT_LAYER_COLOURS[name]
-    except KeyError:
-        valid = ", ".join(OUTPUT_LAYER_COLOURS)
-        raise ValueError(f"unknown output layer {name!r}; valid names: {valid}") from None
+    return lookup(OUTPUT_LAYER_COLOURS, name, "output layer")
 
 
 STYLE: dict[str, object] = {

@@ -1,6 +1,6 @@
 from sphinx.builders.html._assets import _JavaScript
 
-from book.sphinx_offline import remove_thebe_scripts
+from sphinx_offline import remove_thebe_scripts
 
 
 def test_thebe_scripts_are_removed_and_others_kept():
