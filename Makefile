@@ -1,18 +1,29 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke
+	sweep sweep-smoke gpu-check
 
+# The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
+# (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
+# 3.11 interpreter; ANY_PYTHON=1 accepts another version (see the README for what may differ).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
-export JAX_PLATFORMS ?= cpu
+# nbval, `make execute` and the book build run on CPU: the stored outputs are CPU outputs.
+# lab, bench and gpu-check use whatever JAX finds (a GPU or TPU build if installed).
+CPU := JAX_PLATFORMS=cpu
 export PYTHONHASHSEED := 0
 
 $(STAMP): requirements.txt pyproject.toml
-	@echo "== creating $(VENV) and installing pinned requirements"
+	@if [ "$(PYTHON_VERSION)" != "3.11" ] && [ -z "$(ANY_PYTHON)" ]; then \
+		echo "error: the course needs Python 3.11; PYTHON=$(PYTHON) is '$(PYTHON_VERSION)'."; \
+		echo "  Install Python 3.11 and run e.g. 'make book PYTHON=/path/to/python3.11',"; \
+		echo "  or accept another version with ANY_PYTHON=1 (see README: Python versions)."; \
+		exit 1; fi
+	@echo "== creating $(VENV) with Python $(PYTHON_VERSION) and installing pinned requirements"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -21,7 +32,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Execute every notebook (cached) and build the HTML book; warnings are errors.
 book: $(STAMP) ledger
-	BOOK_STATIC_FRAMES=all $(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(CPU) BOOK_STATIC_FRAMES=all $(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "== the book is built: open $(CURDIR)/_build/html/index.html"
 
 ledger: $(STAMP)
@@ -31,23 +42,25 @@ test: lint unit nbval book site-test
 	@echo "== all tests passed"
 
 lint: $(STAMP)
-	$(BIN)/ruff check book tests benchmarks notebooks
-	$(BIN)/ruff format --check book tests benchmarks
+	$(BIN)/ruff check book tests benchmarks notebooks _ext
+	$(BIN)/ruff format --check book tests benchmarks _ext
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval notebooks appendices --nbval-sanitize-with tests/sanitize.cfg \
+	$(CPU) $(BIN)/python -m pytest --nbval notebooks appendices --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout=300 -q -p no:randomly
 
-site-test: $(STAMP)
+# The browser tests read the built site: `make site-test` builds the book first.
+site-test: book
 	$(BIN)/python -m pytest tests/site -q
 
 # Re-execute the stored notebooks in place (after editing one), as nbval will check them.
 execute: $(STAMP)
 	for nb in notebooks/*.ipynb appendices/*.ipynb; do \
-		(cd $$(dirname $$nb) && $(CURDIR)/$(BIN)/jupyter nbconvert --to notebook --execute \
+		(cd $$(dirname $$nb) && $(CPU) $(CURDIR)/$(BIN)/jupyter nbconvert --to notebook --execute \
 		--inplace --ExecutePreprocessor.timeout=600 $$(basename $$nb)) || exit 1; done
 
 lab: $(STAMP)
@@ -55,6 +68,11 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Execute the chapters on the accelerator JAX finds and report every claim (holds/fails,
+# with this device's evidence beside the stored CPU evidence). Nothing to do on CPU only.
+gpu-check: $(STAMP)
+	$(BIN)/python tests/gpu_check.py
 
 # Rerun the committed sweeps (results/*.jsonl) into $(SWEEP_DIR) and compare the numbers.
 # An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
