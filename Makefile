@@ -42,7 +42,7 @@ test: lint unit nbval book site-test
 	@echo "== all tests passed"
 
 lint: $(STAMP)
-	$(BIN)/ruff check book tests benchmarks notebooks _ext
+	$(BIN)/ruff check book tests benchmarks notebooks appendices _ext
 	$(BIN)/ruff format --check book tests benchmarks _ext
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
