@@ -60,11 +60,20 @@ def init_layer(key: jax.Array, n_in: int, n_out: int, init: str = "standard") ->
     return {"W": W, "b": jnp.zeros(n_out)}
 
 
+def _check_width(x: jax.Array, n_in: int) -> None:
+    """Raise a ValueError naming ``x`` when its last axis is not the network's input width."""
+    shape = getattr(x, "shape", None)
+    if shape is None or len(shape) == 0 or shape[-1] != n_in:
+        raise ValueError(f"x must have {n_in} features on its last axis, got shape {shape}")
+
+
 def init_mlp(key: jax.Array, sizes: Sequence[int], init: str = "standard") -> list[dict]:
     """Return the layers of an MLP with layer widths ``sizes`` (input first, output last)."""
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs an input and an output width, got {sizes}")
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must all be positive ints, got {sizes}")
     keys = jax.random.split(key, len(sizes) - 1)
     return [init_layer(k, a, b, init) for k, a, b in zip(keys, sizes[:-1], sizes[1:], strict=True)]
 
@@ -72,6 +81,7 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], init: str = "standard") -> li
 def mlp_forward(params: list[dict], x: jax.Array, activation: str) -> tuple[jax.Array, list]:
     """Return ``(logits, hidden)``: the output and the list of hidden-layer activations."""
     act = activations.get(activation).fn
+    _check_width(x, params[0]["W"].shape[0])
     hidden = []
     h = x
     for layer in params[:-1]:
@@ -95,8 +105,11 @@ def init_deep_stack(
     ``{"first": layer n_in->width, "hidden": {"W": (max_depth-1, width, width), "b": ...},
     "out": layer width->n_out}``.
     """
-    if not isinstance(max_depth, int) or max_depth < 2:
+    if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 2:
         raise ValueError(f"max_depth must be an int >= 2, got {max_depth!r}")
+    for name, n in (("n_in", n_in), ("width", width), ("n_out", n_out)):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive int, got {n!r}")
     k_first, k_hidden, k_out = jax.random.split(key, 3)
     hidden = jax.vmap(lambda k: init_layer(k, width, width, init))(
         jax.random.split(k_hidden, max_depth - 1)
@@ -130,6 +143,7 @@ def deep_stack_forward(
     """
     if block not in BLOCKS:
         raise ValueError(f"block must be one of {', '.join(BLOCKS)}; got {block!r}")
+    _check_width(x, params["first"]["W"].shape[0])
     residual, norm = block.startswith("residual"), block.endswith("layernorm")
     act = lambda z: activations.apply_by_index(selection, activation_index, z)  # noqa: E731
     first = params["first"]

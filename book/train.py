@@ -33,6 +33,14 @@ class TrainResult:
     record_steps: np.ndarray
 
 
+def _check_positive_rates(learning_rates: jax.Array) -> None:
+    """Raise a ValueError naming ``learning_rates`` unless every (concrete) rate is > 0."""
+    if isinstance(learning_rates, jax.core.Tracer):
+        return  # traced rates (inside a caller's jit) cannot be checked here
+    if not bool(jnp.all(jnp.isfinite(learning_rates) & (learning_rates > 0))):
+        raise ValueError(f"learning_rates must be finite and > 0, got {learning_rates}")
+
+
 def train(
     init_params: object,
     loss_fn: Callable[[object, jax.Array, jax.Array], jax.Array],
@@ -59,11 +67,13 @@ def train(
     learning_rates = jnp.asarray(learning_rates, jnp.float32)
     if learning_rates.ndim != 1 or learning_rates.size == 0:
         raise ValueError("learning_rates must be a non-empty 1-D array (one rate per run)")
+    _check_positive_rates(learning_rates)
     runs = learning_rates.shape[0]
     leading = {leaf.shape[0] for leaf in jax.tree_util.tree_leaves(init_params)}
     if leading != {runs}:
         raise ValueError(
-            f"init_params leaves must all have a leading run axis of {runs}, got {leading}"
+            f"init_params leaves must all have a leading run axis of {runs} (one per entry "
+            f"of learning_rates), got {leading}"
         )
     for name, value in (
         ("steps", steps),
@@ -76,6 +86,9 @@ def train(
         raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have as many rows, got {x.shape[0]} and {y.shape[0]}")
+    for name, value in (("x", x), ("y", y)):
+        if not isinstance(value, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(value))):
+            raise ValueError(f"{name} must be finite (no NaN or inf in the data)")
 
     n = x.shape[0]
     record = record_fn or (lambda params: jnp.zeros(()))
@@ -140,12 +153,16 @@ def descend(
     learning_rates = jnp.asarray(learning_rates, jnp.float32)
     if learning_rates.ndim != 1 or learning_rates.size == 0:
         raise ValueError("learning_rates must be a non-empty 1-D array (one rate per run)")
+    _check_positive_rates(learning_rates)
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     runs = learning_rates.shape[0]
     leading = {leaf.shape[0] for leaf in jax.tree_util.tree_leaves((init_params, data))}
     if leading != {runs}:
-        raise ValueError(f"init_params and data need a leading run axis of {runs}, got {leading}")
+        raise ValueError(
+            f"init_params and data need a leading run axis of {runs} (one per entry of "
+            f"learning_rates), got {leading}"
+        )
 
     def one_run(params, data, lr):
         opt = optimizer(lr)
