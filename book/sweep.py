@@ -177,7 +177,7 @@ def _tree_stack(trees):
 
 
 def _compile_chunk(task: Task):
-    """One jitted call: ``eval_every`` steps of every run (vmapped), then its measurements."""
+    """One jitted call: ``eval_every`` steps of every run (vmapped)."""
 
     def one_run(params, opt_state, lr, key, chunk):
         opt = task.optimizer(lr)
@@ -190,7 +190,7 @@ def _compile_chunk(task: Task):
 
         keys = jax.random.split(jax.random.fold_in(key, chunk), task.eval_every)
         (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), keys)
-        return params, opt_state, losses.mean(), _observe(task, params, key)
+        return params, opt_state, losses.mean()
 
     return jax.jit(jax.vmap(one_run, in_axes=(0, 0, 0, 0, None)))
 
@@ -198,7 +198,7 @@ def _compile_chunk(task: Task):
 def _observe(task: Task, params, key):
     out = dict(task.evaluate(params))
     if task.measure is not None:
-        batch = task.sample_batch(jax.random.fold_in(key, -1))
+        batch = task.sample_batch(jax.random.fold_in(key, 2**30))  # the same batch each time
         grads = jax.grad(task.loss)(params, batch)
         out.update(task.measure(params, grads))
     return out
@@ -251,9 +251,9 @@ def make_trainer(task: Task) -> Callable[..., list[dict]]:
         history = [jax.device_get(observe(params, data_keys))]
         train_losses = [np.full(padded, np.nan)]
         for c in range(task.steps // task.eval_every):
-            params, opt_state, loss, obs = chunk(params, opt_state, lr_arr, data_keys, c)
+            params, opt_state, loss = chunk(params, opt_state, lr_arr, data_keys, c)
             train_losses.append(np.asarray(loss))
-            history.append(jax.device_get(obs))
+            history.append(jax.device_get(observe(params, data_keys)))
             if on_chunk is not None:
                 on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
         final = jax.device_get(final_evaluate(params))
@@ -378,13 +378,15 @@ def _append(path: Path, record: dict) -> None:
 
 
 def choose_mode(mode: str) -> str:
-    """Resolve ``"auto"``: loop on CPU (vmapping did not pay there, see chapter 3), vmap
-    on accelerators."""
+    """Resolve ``"auto"`` to ``"vmap"`` on every backend.
+
+    On accelerators vmapping is the point; on the course's shared 2-core CPU, 3 runs of
+    chapter 3's transformer vmapped took 56 s per 100 steps against 96 s looped (chapter 3
+    reports the measurement), and vmapping also compiles once per group instead of once.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
-    if mode != "auto":
-        return mode
-    return "loop" if jax.default_backend() == "cpu" else "vmap"
+    return "vmap" if mode == "auto" else mode
 
 
 def run_experiment(

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from book import sweep
+from book import transformer as tf
 
 
 def run_cli(*args, devices=1, check=True):
@@ -116,6 +117,7 @@ def test_registry_and_validation():
 
 def test_chapter3_grids():
     lm = sweep.get("ch3_transformer")
-    assert len(lm.grid) == 11 * 5 * 3
+    assert len(lm.grid) == 11 * 4 * 3
+    assert sorted({r["ffn"] for r in lm.grid}) == sorted(tf.FFN_VARIANTS)
     mlp = sweep.get("ch3_deep_mlp")
     assert len(mlp.grid) == 6 * 2 * 5 * 5
