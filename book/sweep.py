@@ -620,4 +620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main: experiment modules register with `book.sweep`,
+    # not with this `__main__` copy of it.
+    from book import sweep as _sweep
+
+    sys.exit(_sweep.main())

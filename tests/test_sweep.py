@@ -101,6 +101,11 @@ def test_completed_file_is_left_as_it_is(vmap_file, tmp_path):
     assert len(data["runs"]) == 8 and len(data["sessions"]) == 1
 
 
+def test_command_line_sees_every_registered_experiment():
+    out = run_cli("list").stdout
+    assert "ch3_transformer: 132 runs" in out and "ch3_deep_mlp: 300 runs" in out
+
+
 def test_registry_and_validation():
     assert {"smoke", "ch3_transformer", "ch3_deep_mlp"} <= set(sweep.experiment_names())
     with pytest.raises(ValueError, match="valid: .*ch3_transformer"):
