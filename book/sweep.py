@@ -27,6 +27,7 @@ experiments the same way (a module listed in :data:`EXPERIMENT_MODULES`).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import importlib
 import json
@@ -64,7 +65,7 @@ __all__ = [
 FORMAT = "book.sweep/1"
 MODES = ("auto", "vmap", "loop")
 # Modules that register experiments when imported; add yours (one per chapter).
-EXPERIMENT_MODULES = ["book.ch3_experiments"]
+EXPERIMENT_MODULES = ["book.ch3_experiments", "book.ch5_experiments"]
 _EXPERIMENTS: dict[str, Experiment] = {}
 
 
@@ -406,17 +407,32 @@ def run_experiment(
     many new runs and ``pause`` sleeps that many seconds after each (both for tests).
     Returns the path of the results file.
     """
-    from tqdm.auto import tqdm
-
     exp = get(experiment) if isinstance(experiment, str) else experiment
     mode = choose_mode(mode)
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # one writer per results file: a second sweep on the same file stops at once
+    lock = open(out.with_name(out.name + ".lock"), "w")  # noqa: SIM115 (held until return)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise ResultsFileError(f"another sweep is writing {out}; wait for it to end") from None
+    try:
+        return _run_locked(exp, out, mode, max_runs, progress, argv, pause)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def _run_locked(exp, out, mode, max_runs, progress, argv, pause) -> Path:
+    from tqdm.auto import tqdm
+
     prov = provenance(argv)
     if out.exists():
         done = {run_key(r["config"]) for r in read_results(out, exp)["runs"]}
         _append(out, {"kind": "session", "mode": mode, **prov})
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
         done = set()
         header = {"format": FORMAT, "experiment": exp.name, "description": exp.description}
         header.update(grid_hash=exp.grid_hash, n_runs=len(exp.grid), mode=mode, **prov)
