@@ -96,10 +96,15 @@ def fresh_python(tmp_path_factory) -> Path:
     closure = runtime_closure(deps)
     assert not {canonicalize_name(n) for n in TEST_ONLY} & closure.keys()
     assert _stage(closure, site) > 1000
+    # build from a copy of the package's sources, so nothing is written into the checkout
+    source = tmp / "source"
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-index", "--no-build-isolation", "-w", wheels, ROOT],
+        [*pip, "wheel", "--no-deps", "--no-index", "--no-build-isolation", "-w", wheels, source],
         check=True,
     )
     (wheel,) = wheels.glob("book-*.whl")

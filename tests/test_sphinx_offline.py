@@ -1,5 +1,4 @@
 from sphinx.builders.html._assets import _JavaScript
-
 from sphinx_offline import remove_thebe_scripts
 
 
