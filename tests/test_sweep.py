@@ -126,3 +126,14 @@ def test_chapter3_grids():
     assert sorted({r["ffn"] for r in lm.grid}) == sorted(tf.FFN_VARIANTS)
     mlp = sweep.get("ch3_deep_mlp")
     assert len(mlp.grid) == 6 * 2 * 5 * 5
+
+
+def test_a_second_writer_on_the_same_file_is_refused(tmp_path):
+    import fcntl
+
+    out = tmp_path / "busy.jsonl"
+    with open(tmp_path / "busy.jsonl.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(sweep.ResultsFileError, match="another sweep is writing"):
+            sweep.run_experiment("smoke", out, progress=False)
+    assert not out.exists()
