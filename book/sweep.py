@@ -60,6 +60,7 @@ __all__ = [
     "run_experiment",
     "read_results",
     "compare_results",
+    "bench",
 ]
 
 FORMAT = "book.sweep/1"
@@ -315,6 +316,7 @@ def provenance(argv: Sequence[str] | None = None) -> dict:
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
         "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -508,6 +510,43 @@ def compare_results(a: str | os.PathLike, b: str | os.PathLike, metric: str = "f
     return worst
 
 
+def bench(experiment: Experiment | str, runs: int = 3, group_index: int = 0) -> dict:
+    """Time ``runs`` runs of one group of ``experiment`` looped and vmapped, on this machine.
+
+    Each mode is compiled and run once, then timed on a second call. Returns a dict
+    with the seconds of each (``loop_s``, ``vmap_s``, ``*_first_s`` with compilation),
+    the load average before and after, the device count and the provenance. Chapter 3
+    reports it; ``python -m book.sweep bench`` writes it next to the results.
+    """
+    exp = get(experiment) if isinstance(experiment, str) else experiment
+    if not isinstance(runs, int) or runs < 1:
+        raise ValueError(f"runs must be a positive int, got {runs!r}")
+    groups = list(dict.fromkeys(run_key(group_of(r)) for r in exp.grid))
+    group = json.loads(groups[group_index])
+    trainer = make_trainer(exp.build(group))
+    lrs = [r["lr"] for r in exp.grid if group_of(r) == group][:runs]
+    lrs = (lrs * runs)[:runs]
+    seeds = list(range(runs))
+    out = {"experiment": exp.name, "group": group, "runs": runs, "load_before": os.getloadavg()}
+    t = time.perf_counter()
+    trainer(lrs[:1], seeds[:1])
+    out["loop_first_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for lr, seed in zip(lrs, seeds, strict=True):
+        trainer([lr], [seed])
+    out["loop_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    trainer(lrs, seeds)
+    out["vmap_first_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    trainer(lrs, seeds)
+    out["vmap_s"] = time.perf_counter() - t
+    out["load_after"] = os.getloadavg()
+    out["devices"] = len(jax.devices())
+    out.update(provenance())
+    return out
+
+
 # --------------------------------------------------------------------------- smoke test
 
 
@@ -604,6 +643,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.add_argument("a")
     cmp.add_argument("b")
     cmp.add_argument("--tolerance", type=float, default=1e-4)
+    bn = sub.add_parser("bench", help="time looped vs vmapped runs of one group")
+    bn.add_argument("experiment")
+    bn.add_argument("--runs", type=int, default=3)
+    bn.add_argument("--out", required=True, help="JSON file for the timings")
     sm = sub.add_parser("smoke", help="interrupt-and-resume check on a tiny grid")
     sm.add_argument("--workdir", default="_build/sweep-smoke")
     sm.add_argument("--mode", choices=MODES, default="loop")
@@ -630,6 +673,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         gap = compare_results(args.a, args.b)
         print(f"largest difference of final metrics: {gap:.2e}")
         return 0 if gap <= args.tolerance else 1
+    elif args.command == "bench":
+        result = bench(args.experiment, args.runs)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+        print(f"loop {result['loop_s']:.1f} s, vmap {result['vmap_s']:.1f} s for {args.runs} runs")
     elif args.command == "smoke":
         smoke(args.workdir, args.mode)
     return 0
