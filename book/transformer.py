@@ -18,7 +18,16 @@ import jax
 import jax.numpy as jnp
 import optax
 
-__all__ = ["FFN_VARIANTS", "ATTENTIONS", "Config", "init", "apply", "loss", "param_count"]
+__all__ = [
+    "FFN_VARIANTS",
+    "ATTENTIONS",
+    "Config",
+    "init",
+    "apply",
+    "loss",
+    "param_count",
+    "ffn_style",
+]
 
 # name -> (activation, gated?). A gated FFN computes act(x W_gate) * (x W_up); an
 # ungated one act(x W_up). Both end with W_down. "bilinear" is a gate with no function.
@@ -34,6 +43,21 @@ FFN_VARIANTS: dict[str, tuple[Callable[[jax.Array], jax.Array], bool]] = {
     "geglu": (lambda x: jax.nn.gelu(x, approximate=False), True),
     "swiglu": (jax.nn.silu, True),
     "bilinear": (lambda x: x, True),
+}
+# How figures draw each FFN: the colour of its activation (of its gate, for gated ones),
+# dashed when gated. Chapters 3 and 5 use it so a variant looks the same everywhere.
+_FFN_LOOK = {
+    "sigmoid": ("sigmoid", "#D55E00"),
+    "tanh": ("tanh", "#0072B2"),
+    "relu": ("ReLU", "#009E73"),
+    "gelu": ("GELU", "#E69F00"),
+    "silu": ("SiLU", "#CC79A7"),
+    "relu2": ("ReLU²", "#44AA99"),
+    "glu": ("GLU (σ gate)", "#D55E00"),
+    "reglu": ("ReGLU", "#009E73"),
+    "geglu": ("GEGLU", "#E69F00"),
+    "swiglu": ("SwiGLU", "#CC79A7"),
+    "bilinear": ("Bilinear", "#777777"),
 }
 ATTENTIONS = ("softmax", "sigmoid", "gated", "gated_dense")
 ATTENTION_GATES = ("elementwise", "headwise")
@@ -241,6 +265,17 @@ def loss(params: dict, batch: jax.Array, config: Config, *, ffn_fn=None) -> jax.
     """
     logits = apply(params, batch[:, :-1], config, ffn_fn=ffn_fn)
     return optax.softmax_cross_entropy_with_integer_labels(logits, batch[:, 1:]).mean()
+
+
+def ffn_style(name: str) -> dict:
+    """Return matplotlib keywords (``color``, ``linestyle``, ``label``) for FFN ``name``.
+
+    Ungated FFNs take their activation's colour from :mod:`book.activations`; a gated
+    FFN takes its gate's colour, dashed. Raises ValueError listing the valid names.
+    """
+    _one_of(name, "ffn", list(FFN_VARIANTS))
+    label, color = _FFN_LOOK[name]
+    return {"color": color, "linestyle": "--" if FFN_VARIANTS[name][1] else "-", "label": label}
 
 
 def param_count(params: object) -> int:

@@ -136,3 +136,16 @@ def test_bad_names_and_sizes_raise():
     config = tf.Config(**SMALL)
     with pytest.raises(ValueError, match="tokens must be"):
         tf.apply(tf.init(KEY, config), tokens(time=17), config)
+
+
+def test_ffn_styles_follow_the_activation_colours():
+    from book import activations
+
+    for name in ("sigmoid", "tanh", "relu", "gelu", "silu"):
+        assert tf.ffn_style(name)["color"] == activations.colour(name)
+        assert tf.ffn_style(name)["linestyle"] == "-"
+    assert tf.ffn_style("glu")["color"] == activations.colour("sigmoid")
+    assert tf.ffn_style("swiglu")["color"] == activations.colour("silu")
+    assert tf.ffn_style("swiglu")["linestyle"] == "--"
+    with pytest.raises(ValueError, match="valid: sigmoid"):
+        tf.ffn_style("mish")
