@@ -60,6 +60,7 @@ __all__ = [
     "run_experiment",
     "read_results",
     "compare_results",
+    "merge_results",
     "bench",
 ]
 
@@ -401,12 +402,15 @@ def run_experiment(
     progress: bool = True,
     argv: Sequence[str] | None = None,
     pause: float = 0.0,
+    reverse: bool = False,
 ) -> Path:
     """Train every run of ``experiment`` not yet in ``out`` and append each as it ends.
 
     ``mode``: ``"vmap"`` trains the pending runs of a group together, ``"loop"`` one at a
     time, ``"auto"`` picks per device (:func:`choose_mode`). ``max_runs`` stops after that
     many new runs and ``pause`` sleeps that many seconds after each (both for tests).
+    ``reverse`` trains the groups last first: a second process writing another file
+    can share a long sweep, and :func:`merge_results` joins the two files.
     Returns the path of the results file.
     """
     exp = get(experiment) if isinstance(experiment, str) else experiment
@@ -421,13 +425,13 @@ def run_experiment(
         lock.close()
         raise ResultsFileError(f"another sweep is writing {out}; wait for it to end") from None
     try:
-        return _run_locked(exp, out, mode, max_runs, progress, argv, pause)
+        return _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
 
 
-def _run_locked(exp, out, mode, max_runs, progress, argv, pause) -> Path:
+def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse) -> Path:
     from tqdm.auto import tqdm
 
     prov = provenance(argv)
@@ -453,7 +457,7 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause) -> Path:
         bar_format="{desc}: {n:.1f}/{total} runs |{bar}| {elapsed}<{remaining}{postfix}",
     )
     new = 0
-    for gkey, runs in groups.items():
+    for gkey, runs in reversed(groups.items()) if reverse else groups.items():
         task = exp.build(json.loads(gkey))
         trainer = make_trainer(task)
         batches = [[r] for r in runs] if mode == "loop" else [runs]
@@ -488,6 +492,34 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause) -> Path:
             bar.refresh()
     bar.close()
     return out
+
+
+def merge_results(a: str | os.PathLike, b: str | os.PathLike, out: str | os.PathLike) -> int:
+    """Write to ``out`` the runs of ``a`` and of ``b`` (two files of one experiment and grid).
+
+    ``a``'s header comes first; ``b``'s header and sessions become session records, so
+    the provenance of both is kept. A run in both files must have equal final metrics.
+    Returns the number of runs written; raises :class:`ResultsFileError` otherwise.
+    """
+    da, db = read_results(a), read_results(b)
+    for key in ("format", "experiment", "grid_hash"):
+        if da["header"].get(key) != db["header"].get(key):
+            raise ResultsFileError(f"{a} and {b} differ in {key}; they cannot be merged")
+    out = Path(out)
+    if out.exists():
+        raise ResultsFileError(f"{out} exists; merge writes a new file")
+    runs = {run_key(r["config"]): r for r in da["runs"]}
+    for r in db["runs"]:
+        k = run_key(r["config"])
+        if k in runs and runs[k]["final"] != r["final"]:
+            raise ResultsFileError(f"{a} and {b} disagree on run {k}")
+        runs.setdefault(k, r)
+    b_header = {k: v for k, v in db["header"].items() if k != "format"}
+    lines = [da["header"], *da["sessions"], {"kind": "session", **b_header}, *db["sessions"]]
+    order = {run_key(r): i for i, r in enumerate(get(da["header"]["experiment"]).grid)}
+    lines += sorted(runs.values(), key=lambda r: order.get(run_key(r["config"]), len(order)))
+    out.write_text("".join(json.dumps(x, allow_nan=False) + "\n" for x in lines))
+    return len(runs)
 
 
 def compare_results(a: str | os.PathLike, b: str | os.PathLike, metric: str = "final") -> float:
@@ -639,6 +671,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--max-runs", type=int, default=None)
     run.add_argument("--quiet", action="store_true")
     run.add_argument("--pause", type=float, default=0.0, help="seconds after each run (tests)")
+    run.add_argument("--reverse", action="store_true", help="train the last groups first")
+    mg = sub.add_parser("merge", help="join two results files of one experiment")
+    mg.add_argument("a")
+    mg.add_argument("b")
+    mg.add_argument("--out", required=True)
     cmp = sub.add_parser("compare", help="largest difference of final metrics of two files")
     cmp.add_argument("a")
     cmp.add_argument("b")
@@ -665,6 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=not args.quiet,
                 argv=["python -m book.sweep", *argv],
                 pause=args.pause,
+                reverse=args.reverse,
             )
         except ResultsFileError as e:
             print(f"error: {e}", file=sys.stderr)
@@ -673,6 +711,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         gap = compare_results(args.a, args.b)
         print(f"largest difference of final metrics: {gap:.2e}")
         return 0 if gap <= args.tolerance else 1
+    elif args.command == "merge":
+        try:
+            n = merge_results(args.a, args.b, args.out)
+        except ResultsFileError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"{n} runs written to {args.out}")
     elif args.command == "bench":
         result = bench(args.experiment, args.runs)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
