@@ -403,6 +403,7 @@ def run_experiment(
     argv: Sequence[str] | None = None,
     pause: float = 0.0,
     reverse: bool = False,
+    only: dict | None = None,
 ) -> Path:
     """Train every run of ``experiment`` not yet in ``out`` and append each as it ends.
 
@@ -410,7 +411,9 @@ def run_experiment(
     time, ``"auto"`` picks per device (:func:`choose_mode`). ``max_runs`` stops after that
     many new runs and ``pause`` sleeps that many seconds after each (both for tests).
     ``reverse`` trains the groups last first: a second process writing another file
-    can share a long sweep, and :func:`merge_results` joins the two files.
+    can share a long sweep, and :func:`merge_results` joins the two files. ``only``
+    (``{key: [values]}``) trains just the runs whose configuration matches, in the
+    order of the values (``--only ffn=swiglu,glu``).
     Returns the path of the results file.
     """
     exp = get(experiment) if isinstance(experiment, str) else experiment
@@ -425,13 +428,13 @@ def run_experiment(
         lock.close()
         raise ResultsFileError(f"another sweep is writing {out}; wait for it to end") from None
     try:
-        return _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse)
+        return _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
 
 
-def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse) -> Path:
+def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only) -> Path:
     from tqdm.auto import tqdm
 
     prov = provenance(argv)
@@ -445,6 +448,11 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse) -> Pat
         _append(out, header)
 
     pending = [r for r in exp.grid if run_key(r) not in done]
+    if only:
+        for k, values in only.items():
+            values = [str(v) for v in values]
+            pending = [r for r in pending if str(r.get(k)) in values]
+            pending.sort(key=lambda r, k=k, values=values: values.index(str(r.get(k))))
     groups: dict[str, list[dict]] = {}
     for r in pending:
         groups.setdefault(run_key(group_of(r)), []).append(r)
@@ -672,6 +680,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--quiet", action="store_true")
     run.add_argument("--pause", type=float, default=0.0, help="seconds after each run (tests)")
     run.add_argument("--reverse", action="store_true", help="train the last groups first")
+    run.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="train only runs whose KEY is one of the values, in that order",
+    )
     mg = sub.add_parser("merge", help="join two results files of one experiment")
     mg.add_argument("a")
     mg.add_argument("b")
@@ -703,6 +718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 argv=["python -m book.sweep", *argv],
                 pause=args.pause,
                 reverse=args.reverse,
+                only={k: v.split(",") for k, v in (o.split("=", 1) for o in args.only)},
             )
         except ResultsFileError as e:
             print(f"error: {e}", file=sys.stderr)
