@@ -1,7 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -57,6 +57,20 @@ nbval: $(STAMP)
 site-test: book
 	$(BIN)/python -m pytest tests/site -q
 
+# Reliability checks, run by .ci/run after `make test` (offline there). nbval twice more,
+# so it passes three times in a row: once with Eigen single-threaded and once on one host
+# CPU, so no printed number may depend on the thread count. Then a build killed while a
+# notebook executes must rerun to the same site (.ci/interrupted_build.py).
+reliability: nbval-reruns interrupted-build
+
+nbval-reruns: $(STAMP)
+	XLA_FLAGS=--xla_cpu_multi_thread_eigen=false $(MAKE) --no-print-directory nbval
+	@if command -v taskset >/dev/null 2>&1; then taskset -c 0 $(MAKE) --no-print-directory nbval; \
+	else echo "== SKIPPED nbval on one host CPU: no taskset here"; fi
+
+interrupted-build: book
+	$(CPU) $(BIN)/python .ci/interrupted_build.py
+
 # Re-execute the stored notebooks in place (after editing one), as nbval will check them.
 execute: $(STAMP)
 	for nb in notebooks/*.ipynb appendices/*.ipynb; do \
@@ -77,7 +91,7 @@ gpu-check: $(STAMP)
 # Rerun the committed sweeps (results/*.jsonl) into $(SWEEP_DIR) and compare the numbers.
 # An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
 # extends the committed files themselves.
-SWEEPS := ch3_deep_mlp ch3_transformer
+SWEEPS := ch3_deep_mlp ch3_deep_mlp_sigmoid_rates ch3_transformer
 SWEEP_DIR ?= _build/sweep
 sweep: $(STAMP)
 	for e in $(SWEEPS); do \

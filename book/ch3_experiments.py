@@ -242,3 +242,22 @@ register(
         build=mlp_task,
     )
 )
+
+# Sigmoid's best rate in the grid above is its largest; this extends sigmoid's rates.
+MLP_SIGMOID_EXTRA_RATES = (3.0, 10.0)
+register(
+    Experiment(
+        name="ch3_deep_mlp_sigmoid_rates",
+        description=(
+            "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid at larger rates "
+            f"{MLP_SIGMOID_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
+        ),
+        grid=tuple(
+            {"activation": "sigmoid", "init": i, "lr": lr, "seed": s}
+            for i in MLP_INITS
+            for lr in MLP_SIGMOID_EXTRA_RATES
+            for s in MLP_SEEDS
+        ),
+        build=mlp_task,
+    )
+)
