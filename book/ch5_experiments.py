@@ -1,0 +1,309 @@
+"""Chapter 5's experiments, registered with :mod:`book.sweep`.
+
+``ch5_attention``: the tiny character transformer of chapter 3 (smaller: d=32,
+2 layers, 4 heads, context 32) with softmax attention, sigmoid attention with
+b = -log n and with b = 0, gated attention (a sigmoid gate per channel on the head
+output, Qiu et al. 2025) and its non-sparse control 0.5 + 0.5 sigmoid. Recorded
+during training: validation loss, the attention weight on the first token (the
+"attention sink"), the largest hidden activation, the attention output's norm and
+the attention rows' sums.
+
+``ch5_siglip``: SigLIP's sigmoid loss vs CLIP's softmax loss for two linear encoders
+of the top and bottom halves of the digits, at six batch sizes.
+
+``ch5_moe``: the same model with a mixture of 8 GELU experts (top-2) in place of each
+FFN, routed by softmax or by DeepSeek-V3's sigmoid affinities, with or without the
+auxiliary-loss-free bias balancing. Recorded: validation loss, the largest expert
+load over the mean, the fraction of dead experts, each expert's load.
+
+:func:`attention_task` and :func:`moe_task` also serve the chapter's live runs.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from book import data, moe
+from book import pairwise_losses as pl
+from book import transformer as tf
+from book.ch3_experiments import _windows, lm_data, lm_optimizer
+from book.sweep import Experiment, Task, register
+
+__all__ = [
+    "SIZES",
+    "ATTENTION_VARIANTS",
+    "MOE_VARIANTS",
+    "MOE_RATES",
+    "RATES",
+    "SEEDS",
+    "attention_config",
+    "attention_task",
+    "moe_task",
+    "attention_probe",
+    "PAIR_BATCHES",
+    "PAIR_RATES",
+    "pair_data",
+    "pair_task",
+]
+
+SIZES = dict(context=32, d_model=32, n_layers=2, n_heads=4)
+BATCH = 32
+STEPS = 300
+EVAL_EVERY = 50
+RATES = (3e-3, 1e-2)
+SEEDS = (0, 1, 2)
+# name -> Config overrides
+ATTENTION_VARIANTS: dict[str, dict] = {
+    "softmax": {"attention": "softmax"},
+    "sigmoid": {"attention": "sigmoid"},  # b = -log(context)
+    "sigmoid_b0": {"attention": "sigmoid", "sigmoid_bias": 0.0},
+    "gated": {"attention": "gated"},
+    "gated_dense": {"attention": "gated_dense"},
+}
+# name -> (router, gamma of the bias balancing)
+# DeepSeek-V3 uses gamma = 0.001 over far longer training; 300 steps move a bias by at
+# most 300 gamma, so the chapter uses gamma = 0.01. One learning rate, the best of the
+# dense softmax-attention model in ch5_attention, keeps the sweep small.
+MOE_VARIANTS: dict[str, tuple[str, float]] = {
+    "softmax": ("softmax", 0.0),
+    "softmax_bias": ("softmax", 1e-2),
+    "sigmoid": ("sigmoid", 0.0),
+    "sigmoid_bias": ("sigmoid", 1e-2),
+}
+MOE_RATES = (1e-2,)
+N_EXPERTS, EXPERT_HIDDEN, TOP_K = 8, 16, 2
+
+
+def attention_config(variant: str, **overrides) -> tf.Config:
+    """Return the chapter's model configuration with attention ``variant``."""
+    if variant not in ATTENTION_VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(ATTENTION_VARIANTS)}; got {variant!r}")
+    sizes = {**SIZES, **overrides}
+    return tf.Config(
+        vocab_size=len(lm_data()["vocab"]), ffn="gelu", **sizes, **ATTENTION_VARIANTS[variant]
+    )
+
+
+def attention_probe(params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=None) -> dict:
+    """Return attention diagnostics of ``params`` on ``tokens`` (batch, time).
+
+    ``first_token``: mean attention weight on position 0 (over blocks, heads and query
+    positions 1..T-1; the "sink"); ``max_activation``: the largest |hidden activation|
+    of any block output; ``attention_norm``: mean L2 norm of each block's attention
+    output per token; ``row_sum``: mean sum of an attention row (1 for softmax).
+    """
+    _, blocks = tf.apply(params, tokens, config, ffn_fn=ffn_fn, return_intermediates=True)
+    x = params["token_embedding"][tokens] + params["position_embedding"][: tokens.shape[1]]
+    norms = []
+    for p, b in zip(params["blocks"], blocks, strict=True):
+        a, _ = tf.attention(p["attention"], tf.layer_norm(p["ln_attention"], x), config)
+        norms.append(jnp.linalg.norm(a, axis=-1).mean())
+        x = b["block_out"]
+    weights = jnp.stack([b["attention_weights"] for b in blocks])  # (L, B, H, T, T)
+    return {
+        "first_token": weights[..., 1:, 0].mean(),
+        "max_activation": jnp.max(jnp.stack([jnp.abs(b["block_out"]).max() for b in blocks])),
+        "attention_norm": jnp.stack(norms),
+        "row_sum": weights.sum(-1).mean(),
+    }
+
+
+def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -> Task:
+    d = lm_data()
+    train = jnp.asarray(d["train"])
+    length = config.context + 1
+    val_small = _windows(d["val"], 256, length)
+    val, test = _windows(d["val"], 1024, length), _windows(d["test"], 1024, length)
+    probe = val_small[:32, :-1]
+
+    def sample_batch(key):
+        starts = jax.random.randint(key, (BATCH,), 0, train.size - length)
+        return jax.vmap(lambda s: jax.lax.dynamic_slice(train, (s,), (length,)))(starts)
+
+    def ce(params, b):
+        return tf.loss(params, b, config, ffn_fn=ffn_fn)
+
+    def loss(params, b):
+        if ffn_init is None:
+            return ce(params, b)
+        logits, blocks = tf.apply(
+            params, b[:, :-1], config, ffn_fn=ffn_fn, return_intermediates=True
+        )
+        nll = optax.softmax_cross_entropy_with_integer_labels(logits, b[:, 1:]).mean()
+        return nll + sum(blk["balance_term"] for blk in blocks)  # value 0: balancing only
+
+    def mean_loss(params, windows):
+        return jax.lax.map(lambda w: ce(params, w), windows.reshape(-1, 128, length)).mean()
+
+    def evaluate(params):
+        out = {"val_loss": mean_loss(params, val_small)}
+        out.update(attention_probe(params, probe, config, ffn_fn))
+        if ffn_init is not None:
+            _, blocks = tf.apply(params, probe, config, ffn_fn=ffn_fn, return_intermediates=True)
+            loads = jnp.stack([b["expert_load"] for b in blocks])  # (L, E)
+            out["expert_load"] = loads
+            out["max_over_mean"] = loads.max(-1).mean()
+            out["dead_fraction"] = (loads < 0.1).mean()
+        return out
+
+    def final(params):
+        return {"val_loss": mean_loss(params, val), "test_loss": mean_loss(params, test)}
+
+    def optimizer(lr):
+        return moe.balance_optimizer(lm_optimizer(lr, steps), gamma)
+
+    return Task(
+        init=lambda key: tf.init(key, config, ffn_init=ffn_init),
+        loss=loss,
+        sample_batch=sample_batch,
+        evaluate=evaluate,
+        final_evaluate=final,
+        optimizer=optimizer
+        if ffn_init is not None
+        else functools.partial(lm_optimizer, steps=steps),
+        steps=steps,
+        eval_every=eval_every,
+    )
+
+
+def attention_task(group: dict) -> Task:
+    """The :class:`~book.sweep.Task` of attention ``group["variant"]``."""
+    config = attention_config(group["variant"])
+    return _lm_task(config, group.get("steps", STEPS), group.get("eval_every", EVAL_EVERY))
+
+
+def moe_task(group: dict) -> Task:
+    """The :class:`~book.sweep.Task` of the MoE model with router ``group["variant"]``."""
+    router, gamma = MOE_VARIANTS[group["variant"]]
+    config = attention_config("softmax")
+    ffn_init = lambda key, cfg: moe.init_moe_ffn(key, cfg.d_model, N_EXPERTS, EXPERT_HIDDEN)  # noqa: E731
+    return _lm_task(
+        config,
+        group.get("steps", STEPS),
+        group.get("eval_every", EVAL_EVERY),
+        ffn_fn=moe.make_moe_ffn(router, TOP_K),
+        ffn_init=ffn_init,
+        gamma=gamma,
+    )
+
+
+_SCALE = (
+    f"d={SIZES['d_model']}, {SIZES['n_layers']} layers, {SIZES['n_heads']} heads, "
+    f"context {SIZES['context']}, batch {BATCH}, {STEPS} AdamW steps"
+)
+
+register(
+    Experiment(
+        name="ch5_attention",
+        description=(
+            f"Chapter 5: character transformer ({_SCALE}) on pydoc text; attention variants "
+            f"{', '.join(ATTENTION_VARIANTS)} x {len(RATES)} learning rates x {len(SEEDS)} seeds."
+        ),
+        grid=tuple(
+            {"variant": v, "lr": lr, "seed": s}
+            for v in ATTENTION_VARIANTS
+            for lr in RATES
+            for s in SEEDS
+        ),
+        build=attention_task,
+    )
+)
+
+register(
+    Experiment(
+        name="ch5_moe",
+        description=(
+            f"Chapter 5: the same transformer with {N_EXPERTS} GELU experts (hidden "
+            f"{EXPERT_HIDDEN}, top-{TOP_K}) per FFN ({_SCALE}); routers "
+            f"{', '.join(MOE_VARIANTS)} x {len(MOE_RATES)} learning rates x {len(SEEDS)} seeds."
+        ),
+        grid=tuple(
+            {"variant": v, "lr": lr, "seed": s}
+            for v in MOE_VARIANTS
+            for lr in MOE_RATES
+            for s in SEEDS
+        ),
+        build=moe_task,
+    )
+)
+
+# ---------------------------------------------------------------- SigLIP vs CLIP on digits
+
+PAIR_BATCHES = (4, 8, 16, 32, 64, 128)
+PAIR_RATES = (3e-3, 1e-2, 3e-2)
+PAIR_STEPS = 300
+PAIR_DIM = 32
+
+
+@functools.cache
+def pair_data() -> dict:
+    """Return the digits cut into two views, top half (32 pixels) and bottom half, for the
+    training and test splits (``a_train, b_train, a_test, b_test``): a paired-embedding
+    task built from bundled data. Row i of each view is one image."""
+    d = data.load_digits_split(test_fraction=0.25, seed=0)
+
+    def halves(x):
+        img = x.reshape(-1, 8, 8)
+        return jnp.asarray(img[:, :4].reshape(-1, 32)), jnp.asarray(img[:, 4:].reshape(-1, 32))
+
+    a_train, b_train = halves(d["x_train"])
+    a_test, b_test = halves(d["x_test"])
+    return {"a_train": a_train, "b_train": b_train, "a_test": a_test, "b_test": b_test}
+
+
+def pair_task(group: dict) -> Task:
+    """The :class:`~book.sweep.Task` of two linear encoders trained with ``group["loss"]``
+    (``"siglip"`` or ``"clip"``) at batch size ``group["batch"]``; ``evaluate`` gives the
+    test retrieval accuracy (top-1 among all test pairs) and the loss's t and bias."""
+    loss_name, batch = group["loss"], group["batch"]
+    d = pair_data()
+    n = d["a_train"].shape[0]
+    loss_fn = pl.CONTRASTIVE_LOSSES[loss_name]
+
+    def loss(params, idx):
+        a, b = pl.encode_pair(params, d["a_train"][idx], d["b_train"][idx])
+        return loss_fn(a, b, params["log_t"], params["bias"])
+
+    def evaluate(params):
+        return {
+            "test_accuracy": pl.retrieval_accuracy(params, d["a_test"], d["b_test"]),
+            "t": jnp.exp(params["log_t"]),
+            "bias": params["bias"],
+        }
+
+    steps = group.get("steps", PAIR_STEPS)
+    return Task(
+        init=lambda key: pl.init_pair_encoders(key, 32, 32, PAIR_DIM, loss_name),
+        loss=loss,
+        sample_batch=lambda key: jax.random.choice(key, n, (batch,), replace=False),
+        evaluate=evaluate,
+        final_evaluate=evaluate,
+        optimizer=optax.adam,
+        steps=steps,
+        eval_every=group.get("eval_every", steps),
+    )
+
+
+register(
+    Experiment(
+        name="ch5_siglip",
+        description=(
+            "Chapter 5: two linear encoders (32 -> 32) of the top and bottom halves of the "
+            f"digits, trained {PAIR_STEPS} Adam steps with SigLIP's sigmoid loss or CLIP's "
+            f"softmax loss; batch sizes {', '.join(map(str, PAIR_BATCHES))} x "
+            f"{len(PAIR_RATES)} learning rates x {len(SEEDS)} seeds; test retrieval accuracy."
+        ),
+        grid=tuple(
+            {"loss": loss, "batch": b, "lr": lr, "seed": s}
+            for loss in pl.CONTRASTIVE_LOSSES
+            for b in PAIR_BATCHES
+            for lr in PAIR_RATES
+            for s in SEEDS
+        ),
+        build=pair_task,
+    )
+)
