@@ -71,8 +71,10 @@ def browser():
 class PageVisit:
     """A page opened offline: its console errors, page errors and off-site requests."""
 
-    def __init__(self, browser, site_url: str):
-        self.context = browser.new_context()
+    def __init__(self, browser, site_url: str, color_scheme: str = "light"):
+        if color_scheme not in ("light", "dark"):
+            raise ValueError(f"color_scheme must be 'light' or 'dark', got {color_scheme!r}")
+        self.context = browser.new_context(color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.offsite: list[str] = []
@@ -106,8 +108,8 @@ class PageVisit:
 def visit(browser, site_url):
     visits = []
 
-    def _open(path: str) -> PageVisit:
-        v = PageVisit(browser, site_url)
+    def _open(path: str, color_scheme: str = "light") -> PageVisit:
+        v = PageVisit(browser, site_url, color_scheme)
         visits.append(v)
         v.open(f"{site_url}/{path}")
         return v
