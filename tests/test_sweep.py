@@ -137,3 +137,18 @@ def test_a_second_writer_on_the_same_file_is_refused(tmp_path):
         with pytest.raises(sweep.ResultsFileError, match="another sweep is writing"):
             sweep.run_experiment("smoke", out, progress=False)
     assert not out.exists()
+
+
+def test_two_files_written_by_parts_merge_into_the_whole(vmap_file, tmp_path):
+    a, b, merged = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "m.jsonl"
+    run_cli(
+        "run", "smoke", "--out", str(a), "--mode", "vmap", "--quiet", "--only", "activation=sigmoid"
+    )
+    run_cli("run", "smoke", "--out", str(b), "--mode", "vmap", "--quiet", "--reverse")
+    assert {r["config"]["activation"] for r in sweep.read_results(a)["runs"]} == {"sigmoid"}
+    assert sweep.merge_results(a, b, merged) == 8
+    data = sweep.read_results(merged, sweep.get("smoke"))
+    assert len(data["sessions"]) == 1  # b's header, kept as provenance
+    assert sweep.compare_results(vmap_file, merged) < 1e-5
+    with pytest.raises(sweep.ResultsFileError, match="exists"):
+        sweep.merge_results(a, b, merged)
