@@ -1,0 +1,42 @@
+import jax
+import numpy as np
+import pytest
+
+from book import ch5_experiments as c5
+from book import sweep
+from book import transformer as tf
+
+
+def test_chapter5_experiments_are_registered_with_their_grids():
+    att = sweep.get("ch5_attention")
+    assert len(att.grid) == len(c5.ATTENTION_VARIANTS) * len(c5.RATES) * len(c5.SEEDS)
+    assert len(sweep.get("ch5_moe").grid) == len(c5.MOE_VARIANTS) * len(c5.MOE_RATES) * 3
+    assert len(sweep.get("ch5_siglip").grid) == 2 * len(c5.PAIR_BATCHES) * 3 * 3
+
+
+def test_attention_config_and_validation():
+    assert c5.attention_config("sigmoid_b0").sigmoid_bias == 0.0
+    assert c5.attention_config("sigmoid").attention_bias == pytest.approx(-np.log(32))
+    with pytest.raises(ValueError, match="variant must be one of"):
+        c5.attention_config("linear")
+
+
+def test_attention_probe_on_a_model_with_uniform_attention():
+    # zero query/key weights make softmax attention uniform over the causal prefix, so the
+    # weight on the first token is 1/(t+1) at position t: a known answer for the probe
+    config = c5.attention_config("softmax", context=8, d_model=8, n_heads=2)
+    params = tf.init(jax.random.key(0), config)
+    for block in params["blocks"]:
+        block["attention"]["qkv"] = block["attention"]["qkv"].at[:, :16].set(0.0)
+    tokens = jax.random.randint(jax.random.key(1), (3, 8), 0, config.vocab_size)
+    probe = c5.attention_probe(params, tokens, config)
+    expected = np.mean([1 / (t + 1) for t in range(1, 8)])
+    assert float(probe["first_token"]) == pytest.approx(expected, rel=1e-5)
+    assert float(probe["row_sum"]) == pytest.approx(1.0, rel=1e-6)
+    assert probe["attention_norm"].shape == (config.n_layers,)
+
+
+def test_pair_data_are_two_halves_of_each_digit():
+    d = c5.pair_data()
+    assert d["a_train"].shape == d["b_train"].shape == (d["a_train"].shape[0], 32)
+    assert d["a_test"].shape[0] == d["b_test"].shape[0]
