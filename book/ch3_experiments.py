@@ -18,7 +18,7 @@ import optax
 
 from book import data, nets
 from book import transformer as tf
-from book.sweep import Experiment, Task, register
+from book.sweep import Experiment, Task, product_grid, register
 
 __all__ = [
     "LM_SIZES",
@@ -142,12 +142,7 @@ register(
             f"{LM_STEPS} AdamW steps) on pydoc text; every FFN variant x {len(LM_RATES)} "
             f"learning rates x {len(LM_SEEDS)} seeds."
         ),
-        grid=tuple(
-            {"ffn": f, "lr": lr, "seed": s}
-            for f in LM_VARIANTS
-            for lr in LM_RATES
-            for s in LM_SEEDS
-        ),
+        grid=product_grid(ffn=LM_VARIANTS, lr=LM_RATES, seed=LM_SEEDS),
         build=lm_task,
     )
 )
@@ -232,13 +227,7 @@ register(
             f"batch {MLP_BATCH}, {MLP_STEPS} steps; 6 activations x 2 inits x "
             f"{len(MLP_RATES)} learning rates x {len(MLP_SEEDS)} seeds."
         ),
-        grid=tuple(
-            {"activation": a, "init": i, "lr": lr, "seed": s}
-            for a in MLP_ACTIVATIONS
-            for i in MLP_INITS
-            for lr in MLP_RATES
-            for s in MLP_SEEDS
-        ),
+        grid=product_grid(activation=MLP_ACTIVATIONS, init=MLP_INITS, lr=MLP_RATES, seed=MLP_SEEDS),
         build=mlp_task,
     )
 )
@@ -252,11 +241,8 @@ register(
             "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid at larger rates "
             f"{MLP_SIGMOID_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
         ),
-        grid=tuple(
-            {"activation": "sigmoid", "init": i, "lr": lr, "seed": s}
-            for i in MLP_INITS
-            for lr in MLP_SIGMOID_EXTRA_RATES
-            for s in MLP_SEEDS
+        grid=product_grid(
+            activation=("sigmoid",), init=MLP_INITS, lr=MLP_SIGMOID_EXTRA_RATES, seed=MLP_SEEDS
         ),
         build=mlp_task,
     )

@@ -31,7 +31,7 @@ from book import data, moe
 from book import pairwise_losses as pl
 from book import transformer as tf
 from book.ch3_experiments import _windows, lm_data, lm_optimizer
-from book.sweep import Experiment, Task, register
+from book.sweep import Experiment, Task, product_grid, register
 
 __all__ = [
     "SIZES",
@@ -204,12 +204,7 @@ register(
             f"Chapter 5: character transformer ({_SCALE}) on pydoc text; attention variants "
             f"{', '.join(ATTENTION_VARIANTS)} x {len(RATES)} learning rates x {len(SEEDS)} seeds."
         ),
-        grid=tuple(
-            {"variant": v, "lr": lr, "seed": s}
-            for v in ATTENTION_VARIANTS
-            for lr in RATES
-            for s in SEEDS
-        ),
+        grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=RATES, seed=SEEDS),
         build=attention_task,
     )
 )
@@ -222,12 +217,7 @@ register(
             f"{EXPERT_HIDDEN}, top-{TOP_K}) per FFN ({_SCALE}); routers "
             f"{', '.join(MOE_VARIANTS)} x {len(MOE_RATES)} learning rates x {len(SEEDS)} seeds."
         ),
-        grid=tuple(
-            {"variant": v, "lr": lr, "seed": s}
-            for v in MOE_VARIANTS
-            for lr in MOE_RATES
-            for s in SEEDS
-        ),
+        grid=product_grid(variant=tuple(MOE_VARIANTS), lr=MOE_RATES, seed=SEEDS),
         build=moe_task,
     )
 )
@@ -298,12 +288,8 @@ register(
             f"softmax loss; batch sizes {', '.join(map(str, PAIR_BATCHES))} x "
             f"{len(PAIR_RATES)} learning rates x {len(SEEDS)} seeds; test retrieval accuracy."
         ),
-        grid=tuple(
-            {"loss": loss, "batch": b, "lr": lr, "seed": s}
-            for loss in pl.CONTRASTIVE_LOSSES
-            for b in PAIR_BATCHES
-            for lr in PAIR_RATES
-            for s in SEEDS
+        grid=product_grid(
+            loss=tuple(pl.CONTRASTIVE_LOSSES), batch=PAIR_BATCHES, lr=PAIR_RATES, seed=SEEDS
         ),
         build=pair_task,
     )

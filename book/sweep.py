@@ -30,6 +30,7 @@ import argparse
 import fcntl
 import hashlib
 import importlib
+import itertools
 import json
 import math
 import os
@@ -133,6 +134,20 @@ class Experiment:
     def grid_hash(self) -> str:
         blob = json.dumps(sorted(run_key(r) for r in self.grid)).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def product_grid(**axes: Sequence) -> tuple[dict, ...]:
+    """Return every combination of ``axes`` (name -> values) as run configurations, the
+    first axis outermost, e.g. ``product_grid(variant=V, lr=R, seed=S)``."""
+    if not axes:
+        raise ValueError("product_grid needs at least one axis, e.g. lr=(1e-3,), seed=(0,)")
+    for name, values in axes.items():
+        if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+            raise ValueError(f"axis {name!r} must be a non-empty sequence, got {values!r}")
+    names = list(axes)
+    return tuple(
+        dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes.values())
+    )
 
 
 def run_key(config: dict) -> str:

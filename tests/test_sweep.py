@@ -152,3 +152,17 @@ def test_two_files_written_by_parts_merge_into_the_whole(vmap_file, tmp_path):
     assert sweep.compare_results(vmap_file, merged) < 1e-5
     with pytest.raises(sweep.ResultsFileError, match="exists"):
         sweep.merge_results(a, b, merged)
+
+
+def test_product_grid_nests_the_first_axis_outermost_and_rejects_empty_axes():
+    grid = sweep.product_grid(variant=("a", "b"), lr=(0.1,), seed=(0, 1))
+    assert grid == (
+        {"variant": "a", "lr": 0.1, "seed": 0},
+        {"variant": "a", "lr": 0.1, "seed": 1},
+        {"variant": "b", "lr": 0.1, "seed": 0},
+        {"variant": "b", "lr": 0.1, "seed": 1},
+    )
+    with pytest.raises(ValueError, match="seed"):
+        sweep.product_grid(lr=(0.1,), seed=())
+    with pytest.raises(ValueError, match="variant"):
+        sweep.product_grid(variant="abc", lr=(0.1,), seed=(0,))
