@@ -1,6 +1,6 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
-.PHONY: book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
+.PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
 	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
@@ -58,13 +58,17 @@ site-test: book
 	$(BIN)/python -m pytest tests/site -q
 
 # Reliability checks, run by .ci/run after `make test` (offline there). nbval twice more,
-# so it passes three times in a row: once with Eigen single-threaded and once on one host
-# CPU, so no printed number may depend on the thread count. Then a build killed while a
+# so it passes three times in a row, once with Eigen single-threaded, so no printed number
+# may depend on how matrix products are split over threads. Then a build killed while a
 # notebook executes must rerun to the same site (.ci/interrupted_build.py).
+# `make nbval-one-cpu` (not in CI: it doubles the time) runs nbval pinned to one host CPU.
 reliability: nbval-reruns interrupted-build
 
 nbval-reruns: $(STAMP)
 	XLA_FLAGS=--xla_cpu_multi_thread_eigen=false $(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory nbval
+
+nbval-one-cpu: $(STAMP)
 	@if command -v taskset >/dev/null 2>&1; then taskset -c 0 $(MAKE) --no-print-directory nbval; \
 	else echo "== SKIPPED nbval on one host CPU: no taskset here"; fi
 
