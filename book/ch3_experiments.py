@@ -44,7 +44,7 @@ LM_VARIANTS = (
     "sigmoid", "relu", "gelu", "swiglu", "glu", "tanh", "silu", "geglu", "reglu", "relu2",
     "bilinear",
 )  # fmt: skip
-LM_RATES = (2.5e-3, 5e-3, 1e-2, 2e-2)
+LM_RATES = (1.25e-3, 2.5e-3, 5e-3, 1e-2, 2e-2)
 LM_SEEDS = (0, 1, 2)
 
 
@@ -232,17 +232,18 @@ register(
     )
 )
 
-# Sigmoid's best rate in the grid above is its largest; this extends sigmoid's rates.
-MLP_SIGMOID_EXTRA_RATES = (3.0, 10.0)
+# Sigmoid's and softsign's best rates in the grid above are its largest; this extends
+# their rates upward so that each best rate lies inside the grid.
+MLP_EXTRA_RATES = (3.0, 10.0)
 register(
     Experiment(
-        name="ch3_deep_mlp_sigmoid_rates",
+        name="ch3_deep_mlp_large_rates",
         description=(
-            "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid at larger rates "
-            f"{MLP_SIGMOID_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
+            "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid and softsign at larger "
+            f"rates {MLP_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
         ),
         grid=product_grid(
-            activation=("sigmoid",), init=MLP_INITS, lr=MLP_SIGMOID_EXTRA_RATES, seed=MLP_SEEDS
+            activation=("sigmoid", "softsign"), init=MLP_INITS, lr=MLP_EXTRA_RATES, seed=MLP_SEEDS
         ),
         build=mlp_task,
     )
