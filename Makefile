@@ -43,7 +43,7 @@ test: lint unit nbval book site-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check book tests benchmarks notebooks appendices _ext
-	$(BIN)/ruff format --check book tests benchmarks _ext
+	$(BIN)/ruff format --check book tests benchmarks _ext notebooks appendices
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
