@@ -1,20 +1,22 @@
 """Interactive figures that work in a live kernel and in the static book, from one call.
 
-``explore(compute, draw, sliders)`` returns an :class:`Explorer`. Displayed in
-Jupyter, it is an ipywidgets control panel: each move calls one jitted ``compute``
-with the slider values as arrays of fixed dtype and shape, so moving a slider never
-recompiles (``Explorer.traces`` counts compilations). The same display bundle
-carries a ``text/html`` version for readers without a kernel: frames precomputed
-over the slider grid, switched by a small inline script with no external
-dependency. Frames for every grid point are rendered only when the environment
-variable ``BOOK_STATIC_FRAMES=all`` is set (the book build sets it); otherwise the
-HTML holds the default frame alone, which keeps committed notebooks light.
+``explore(compute, draw, sliders)`` returns an :class:`Explorer`: the sliders, one
+jitted ``compute`` (called with the slider values as arrays of fixed dtype and shape,
+so moving a slider never recompiles; ``Explorer.traces`` counts compilations) and the
+``draw`` function. It has two front ends, both in one display bundle:
+:mod:`book.explore_live` (ipywidgets, for a running kernel) and
+:mod:`book.explore_static` (precomputed frames switched by an inline script, for
+readers without one).
+
+Whether the static version holds every frame or the default one alone is the
+``all_frames`` argument of :func:`explore`. Its default is the build's setting,
+``BOOK_STATIC_FRAMES=all`` in the environment of the process (the book build sets it;
+it is read once, when this module is imported); committed notebooks hold one frame.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
 import json
 import math
@@ -28,12 +30,13 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 
-from book.plots import figure_png, img_tag
+from book.plots import figure_png
 
 __all__ = ["Slider", "slider", "choice", "Explorer", "explore", "MAX_STATIC_FRAMES"]
 
 MAX_STATIC_FRAMES = 150
-STATIC_ENV = "BOOK_STATIC_FRAMES"
+# The build's setting (see the module docstring), read once at import, not at display.
+ALL_FRAMES_BY_DEFAULT = os.environ.get("BOOK_STATIC_FRAMES", "") == "all"
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,15 @@ class Explorer:
 
     ``update(**values)`` renders the figure for the given slider values (option
     strings for choices) and returns its PNG bytes; ``traces`` counts how many times
-    ``compute`` was traced (compiled).
+    ``compute`` was traced (compiled). ``static_html`` and ``widget`` are its two front
+    ends; displayed in Jupyter it offers both.
     """
 
-    def __init__(self, compute, draw, sliders, *, title, alt, width=6.4, height=3.6):
+    def __init__(
+        self, compute, draw, sliders, *, title, alt, width=6.4, height=3.6, all_frames=False
+    ):
         self._draw = draw
+        self.all_frames = all_frames
         self.sliders = tuple(sliders)
         self.title = title
         self._alt = alt
@@ -140,7 +147,7 @@ class Explorer:
         self._compute = jax.jit(counted)
 
     # -- rendering -----------------------------------------------------------------
-    def _indices(self, values: dict) -> tuple[int, ...]:
+    def indices(self, values: dict) -> tuple[int, ...]:
         unknown = set(values) - {s.name for s in self.sliders}
         if unknown:
             valid = ", ".join(s.name for s in self.sliders)
@@ -155,7 +162,8 @@ class Explorer:
                 raise ValueError(f"{s.name}={values[s.name]!r} is not one of {list(s.values)}")
         return tuple(indices)
 
-    def _render(self, indices: tuple[int, ...]) -> tuple[bytes, str]:
+    def render(self, indices: tuple[int, ...]) -> tuple[bytes, str]:
+        """Return the PNG and alt text of the frame at slider ``indices``."""
         arrays = [s.as_array(i) for s, i in zip(self.sliders, indices, strict=True)]
         result = jax.device_get(self._compute(*arrays))
         shown = {s.name: s.values[i] for s, i in zip(self.sliders, indices, strict=True)}
@@ -166,96 +174,36 @@ class Explorer:
 
     def update(self, **values) -> bytes:
         """Return the PNG of the figure at ``values`` (defaults for sliders not given)."""
-        return self._render(self._indices(values))[0]
+        return self.render(self.indices(values))[0]
 
-    # -- static (kernel-free) HTML -------------------------------------------------
     def frame_indices(self, all_frames: bool) -> list[tuple[int, ...]]:
         """Return the slider-index tuples rendered into the static HTML, row-major."""
         if not all_frames:
-            return [tuple(s.default_index for s in self.sliders)]
+            return [self.default_indices]
         return list(itertools.product(*(range(len(s.values)) for s in self.sliders)))
 
-    def _uid(self) -> str:
+    @property
+    def default_indices(self) -> tuple[int, ...]:
+        return tuple(s.default_index for s in self.sliders)
+
+    def uid(self) -> str:
+        """A deterministic HTML id (the same figure gets the same id on every run)."""
         spec = json.dumps([self.title, [[s.name, list(s.values)] for s in self.sliders]])
         return "explore-" + hashlib.sha1(spec.encode()).hexdigest()[:10]
 
+    # -- the two front ends ----------------------------------------------------------
     def static_html(self, all_frames: bool | None = None) -> str:
-        """Return the kernel-free HTML: frames plus controls switched by an inline script."""
-        if all_frames is None:
-            all_frames = os.environ.get(STATIC_ENV, "") == "all"
-        uid = self._uid()
-        frames = self.frame_indices(all_frames)
-        default = tuple(s.default_index for s in self.sliders)
-        parts = [
-            f'<div class="book-explore" id="{uid}">',
-            f"<p><strong>{html.escape(self.title)}</strong></p>",
-        ]
-        if all_frames:
-            parts.append(
-                '<div class="book-explore-controls" style="display:flex;flex-wrap:wrap;gap:1em">'
-            )
-            for k, s in enumerate(self.sliders):
-                label = html.escape(s.label)
-                if s.is_choice:
-                    opts = "".join(
-                        f'<option value="{i}"{" selected" if i == s.default_index else ""}>{html.escape(o)}</option>'
-                        for i, o in enumerate(s.values)
-                    )
-                    parts.append(f'<label>{label} <select data-k="{k}">{opts}</select></label>')
-                else:
-                    parts.append(
-                        f'<label>{label} <input type="range" data-k="{k}" min="0" max="{len(s.values) - 1}" '
-                        f'step="1" value="{s.default_index}"> <output>{html.escape(s.text(s.default_index))}</output></label>'
-                    )
-            parts.append("</div>")
-        else:
-            parts.append(
-                "<p><em>Static preview at the default setting; the built book and a live "
-                "kernel show the interactive version.</em></p>"
-            )
-        for n, idx in enumerate(frames):
-            png, alt = self._render(idx)
-            hidden = "" if idx == default else "display:none;"
-            parts.append(img_tag(png, alt, data_frame=str(n), style=hidden + "max-width:100%"))
-        parts.append("</div>")
-        if all_frames:
-            labels = [[s.text(i) for i in range(len(s.values))] for s in self.sliders]
-            parts.append(_SCRIPT.replace("UID", uid).replace("LABELS", json.dumps(labels)))
-        return "\n".join(parts)
+        """Return the kernel-free HTML (:func:`book.explore_static.static_html`);
+        ``all_frames`` defaults to the figure's setting."""
+        from book.explore_static import static_html
 
-    # -- live widget ---------------------------------------------------------------
+        return static_html(self, all_frames=self.all_frames if all_frames is None else all_frames)
+
     def widget(self):
-        """Return the live ipywidgets panel (controls above an output area)."""
-        import ipywidgets as widgets
+        """Return the live ipywidgets panel (:func:`book.explore_live.live_widget`)."""
+        from book.explore_live import live_widget
 
-        controls = []
-        for s in self.sliders:
-            options = [(s.text(i), s.values[i]) for i in range(len(s.values))]
-            common = dict(
-                options=options,
-                value=s.values[s.default_index],
-                description=s.label,
-                style={"description_width": "initial"},
-            )
-            if s.is_choice:
-                controls.append(widgets.Dropdown(**common))
-            else:
-                controls.append(widgets.SelectionSlider(continuous_update=False, **common))
-        # The figure is an HTML widget holding an <img>: updating its value sends no display
-        # messages, so executing the notebook headless stores nothing but the bundle below.
-        image = widgets.HTML()
-
-        def redraw(_change=None):
-            values = {s.name: c.value for s, c in zip(self.sliders, controls, strict=True)}
-            png, alt = self._render(self._indices(values))
-            image.value = img_tag(png, alt, style="max-width:100%")
-
-        for c in controls:
-            c.observe(redraw, names="value")
-        redraw()
-        return widgets.VBox(
-            [widgets.HTML(f"<b>{html.escape(self.title)}</b>"), widgets.HBox(controls), image]
-        )
+        return live_widget(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {
@@ -273,28 +221,6 @@ class Explorer:
         return bundle
 
 
-_SCRIPT = """<script>
-(function () {
-  var root = document.getElementById("UID");
-  var labels = LABELS;
-  var controls = root.querySelectorAll("[data-k]");
-  var frames = root.querySelectorAll("img[data-frame]");
-  function show() {
-    var index = 0;
-    controls.forEach(function (c) {
-      var k = Number(c.dataset.k);
-      index = index * labels[k].length + Number(c.value);
-      var out = c.parentNode.querySelector("output");
-      if (out) { out.textContent = labels[k][Number(c.value)]; }
-    });
-    frames.forEach(function (f) { f.style.display = Number(f.dataset.frame) === index ? "" : "none"; });
-  }
-  controls.forEach(function (c) { c.addEventListener("input", show); c.addEventListener("change", show); });
-  show();
-})();
-</script>"""
-
-
 def explore(
     compute: Callable[..., object],
     draw: Callable[..., None],
@@ -304,13 +230,16 @@ def explore(
     alt: str | Callable[[dict], str],
     width: float = 6.4,
     height: float = 3.6,
+    all_frames: bool | None = None,
 ) -> Explorer:
     """Return an :class:`Explorer`: an interactive figure for Jupyter and the static book.
 
     ``compute(**arrays)`` is jitted once and must be traceable for every slider
     value (use masks and ``lax.switch``, not Python branches on the values);
     ``draw(fig, result, values)`` draws ``result`` on a fresh matplotlib figure;
-    ``alt`` is the figure's alt text, or a function of the slider values giving it.
+    ``alt`` is the figure's alt text, or a function of the slider values giving it;
+    ``all_frames``: whether the static version holds every frame (default: the build's
+    setting, see the module docstring).
     Raises ``ValueError`` for duplicate slider names or a grid of more than
     ``MAX_STATIC_FRAMES`` frames. Introduced in chapter 0, used in every chapter.
     """
@@ -332,4 +261,17 @@ def explore(
         raise ValueError("title must be a non-empty str")
     if not (callable(alt) or (isinstance(alt, str) and alt.strip())):
         raise ValueError("alt must be a non-empty str or a function of the slider values")
-    return Explorer(compute, draw, sliders, title=title, alt=alt, width=width, height=height)
+    if all_frames is None:
+        all_frames = ALL_FRAMES_BY_DEFAULT
+    if not isinstance(all_frames, bool):
+        raise TypeError(f"all_frames must be True, False or None, got {all_frames!r}")
+    return Explorer(
+        compute,
+        draw,
+        sliders,
+        title=title,
+        alt=alt,
+        width=width,
+        height=height,
+        all_frames=all_frames,
+    )

@@ -1,13 +1,18 @@
 """Jit-compiled training: ``optax`` optimisers, ``lax.scan`` over steps, ``vmap`` over runs.
 
-One call trains several runs at once (seeds and learning rates along a leading
-axis) with one compilation. Training advances in chunks of ``record_every`` steps;
-after each chunk ``record_fn`` measures the parameters (chapter 1 records each
-layer's activation statistics), and progress is printed at fixed fractions.
+The building blocks are pure functions the caller may ``jit``, ``vmap`` or call inside
+its own traced code (optax style): :func:`train_steps` runs minibatch steps of one run,
+:func:`descend` runs full-batch descent. :func:`train` is the convenience driver the
+chapters use: several runs at once (seeds and learning rates along a leading axis),
+advancing in chunks of ``record_every`` steps; after each chunk ``record_fn`` measures
+the parameters (chapter 1 records each layer's activation statistics), and progress is
+printed at fixed fractions. Its compiled chunk is cached: a second call with the same
+functions and shapes does not recompile.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +23,7 @@ import optax
 
 from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
 
-__all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "descend"]
+__all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "train_steps", "descend"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,64 @@ def _check_positive_rates(learning_rates: jax.Array) -> None:
         return  # traced rates (inside a caller's jit) cannot be checked here
     if not bool(jnp.all(jnp.isfinite(learning_rates) & (learning_rates > 0))):
         raise ValueError(f"learning_rates must be finite and > 0, got {learning_rates}")
+
+
+def train_steps(
+    params: object,
+    opt_state: object,
+    key: jax.Array,
+    x: jax.Array,
+    y: jax.Array,
+    *,
+    loss_fn: Callable[[object, jax.Array, jax.Array], jax.Array],
+    optimizer: optax.GradientTransformation,
+    steps: int,
+    batch_size: int,
+) -> tuple[object, object, jax.Array]:
+    """Run ``steps`` minibatch steps of one run; return ``(params, opt_state, losses)``.
+
+    A pure function of arrays (``loss_fn``, ``optimizer``, ``steps`` and ``batch_size``
+    are static): jit it, vmap it over runs, or call it inside your own traced code.
+    Minibatches are drawn uniformly with replacement from ``(x, y)`` with ``key``.
+    :func:`train` drives it chunk by chunk for the chapters.
+    """
+
+    def one_step(carry, idx):
+        params, opt_state = carry
+        loss, grads = jax.value_and_grad(loss_fn)(params, x[idx], y[idx])
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
+
+    # One draw of all the minibatch indices: cheaper than a key split per step.
+    batches = jax.random.randint(key, (steps, batch_size), 0, x.shape[0])
+    (params, opt_state), losses = jax.lax.scan(one_step, (params, opt_state), batches)
+    return params, opt_state, losses
+
+
+def _no_record(params: object) -> jax.Array:
+    return jnp.zeros(())
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled_chunk(loss_fn, optimizer, record_fn, record_every: int, batch_size: int):
+    """The jitted, run-vmapped chunk of :func:`train`, cached per functions and sizes."""
+    record = record_fn or _no_record
+
+    def run_chunk(params, opt_state, lr, key, x, y):
+        params, opt_state, losses = train_steps(
+            params,
+            opt_state,
+            key,
+            x,
+            y,
+            loss_fn=loss_fn,
+            optimizer=optimizer(lr),
+            steps=record_every,
+            batch_size=batch_size,
+        )
+        return params, opt_state, losses.mean(), record(params)
+
+    return jax.jit(jax.vmap(run_chunk, in_axes=(0, 0, 0, 0, None, None)))
 
 
 def train(
@@ -90,24 +153,8 @@ def train(
         if not isinstance(value, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(value))):
             raise ValueError(f"{name} must be finite (no NaN or inf in the data)")
 
-    n = x.shape[0]
-    record = record_fn or (lambda params: jnp.zeros(()))
-
-    def run_chunk(params, opt_state, lr, key, x, y):
-        opt = optimizer(lr)
-
-        def one_step(carry, idx):
-            params, opt_state = carry
-            loss, grads = jax.value_and_grad(loss_fn)(params, x[idx], y[idx])
-            updates, opt_state = opt.update(grads, opt_state, params)
-            return (optax.apply_updates(params, updates), opt_state), loss
-
-        # One draw of all the chunk's minibatch indices: cheaper than a key split per step.
-        batches = jax.random.randint(key, (record_every, batch_size), 0, n)
-        (params, opt_state), losses = jax.lax.scan(one_step, (params, opt_state), batches)
-        return params, opt_state, losses.mean(), record(params)
-
-    chunk = jax.jit(jax.vmap(run_chunk, in_axes=(0, 0, 0, 0, None, None)))
+    chunk = _compiled_chunk(loss_fn, optimizer, record_fn, record_every, batch_size)
+    record = record_fn or _no_record
     opt_state = jax.vmap(lambda p, lr: optimizer(lr).init(p))(init_params, learning_rates)
     records = [jax.vmap(record)(init_params)]
     losses = []
@@ -141,14 +188,17 @@ def descend(
     learning_rates: jax.Array,
     steps: int,
     record_path: bool = False,
-) -> tuple[np.ndarray, object]:
-    """Full-batch descent on ``loss_fn(params, data)``, every run in one compiled call.
+) -> tuple[jax.Array, object]:
+    """Full-batch descent on ``loss_fn(params, data)``, every run vmapped in one scan.
 
     ``init_params``, ``data`` and ``learning_rates`` carry a leading run axis (runs may
     differ in data, e.g. seeds, and in learning rate). Returns ``(losses, path)``: the
     loss before each step and after the last, shape (runs, steps + 1), and, with
     ``record_path``, the parameters at those points (leading axes runs, steps + 1),
-    else ``None``. Chapter 2 counts steps to a target loss with it and draws paths.
+    else ``None``. A pure function (``loss_fn``, ``optimizer``, ``steps`` and
+    ``record_path`` are static): jit it once and reuse it, or call it inside traced code
+    such as an interactive figure's ``compute``. Chapter 2 counts steps to a target loss
+    with it and draws paths.
     """
     learning_rates = jnp.asarray(learning_rates, jnp.float32)
     if learning_rates.ndim != 1 or learning_rates.size == 0:
@@ -183,5 +233,4 @@ def descend(
             )
         return losses, path
 
-    losses, path = jax.jit(jax.vmap(one_run))(init_params, data, learning_rates)
-    return np.asarray(losses), jax.device_get(path) if record_path else None
+    return jax.vmap(one_run)(init_params, data, learning_rates)

@@ -58,21 +58,47 @@ def test_integer_slider_values_do_not_recompile_either():
     assert fig.traces == 1
 
 
-def test_static_html_single_frame_by_default(monkeypatch):
-    monkeypatch.delenv("BOOK_STATIC_FRAMES", raising=False)
-    html = _figure().static_html()
+def test_static_html_single_frame_without_all_frames():
+    html = _figure(all_frames=False).static_html()
     assert html.count("<img") == 1
     assert "<script" not in html and "<input" not in html
 
 
-def test_static_html_all_frames_and_inline_script(monkeypatch):
-    monkeypatch.setenv("BOOK_STATIC_FRAMES", "all")
-    html = _figure().static_html()
+def test_static_html_all_frames_and_inline_script():
+    html = _figure(all_frames=True).static_html()
     assert html.count("<img") == 6
     assert html.count('style="display:none;') == 5  # only the default frame is visible
     assert "<script>" in html and "src=" not in html.split("<script>")[1]
     assert 'type="range"' in html and "<select" in html
     assert 'alt="A test line or parabola."' in html
+    assert _figure(all_frames=False).static_html(all_frames=True) == html
+
+
+def test_the_build_setting_is_read_once_at_import(monkeypatch):
+    import importlib
+
+    import book.explore
+
+    monkeypatch.setenv("BOOK_STATIC_FRAMES", "all")
+    module = importlib.reload(book.explore)
+    try:
+        fig = module.explore(
+            lambda scale: _compute(scale, 0),
+            _draw,
+            [module.slider("scale", [0.5, 1.0, 2.0])],
+            title="t",
+            alt="a",
+        )
+        monkeypatch.delenv("BOOK_STATIC_FRAMES")  # too late: the figure keeps the setting
+        assert fig.all_frames and fig.static_html().count("<img") == 3
+    finally:
+        monkeypatch.delenv("BOOK_STATIC_FRAMES", raising=False)
+        importlib.reload(book.explore)
+
+
+def test_all_frames_must_be_a_bool():
+    with pytest.raises(TypeError, match="all_frames"):
+        _figure(all_frames="yes")
 
 
 def test_static_html_ids_are_deterministic():

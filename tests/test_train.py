@@ -1,3 +1,5 @@
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -6,7 +8,7 @@ import pytest
 
 from book import data, nets
 from book.losses import accuracy, cross_entropy
-from book.train import TrainResult, descend, train
+from book.train import TrainResult, descend, train, train_steps
 
 KEY = jax.random.key(0)
 
@@ -18,6 +20,10 @@ def _toy_problem():
 
 def _loss(params, x, y):
     return cross_entropy(nets.mlp_forward(params, x, "relu")[0], y)
+
+
+def _linear_loss(params, x, y):
+    return cross_entropy(x @ params["w"], y)
 
 
 def test_train_learns_digits_and_records_every_chunk(capsys):
@@ -129,3 +135,62 @@ def test_descend_validates_its_arguments(init, data, steps, message):
 
     with pytest.raises(ValueError, match=message):
         descend(loss, init, data, optimizer=optax.sgd, learning_rates=jnp.ones(2), steps=steps)
+
+
+def test_descend_is_pure_so_it_runs_jitted_and_inside_traced_code():
+    def loss(w, data):
+        return jnp.sum((w - data) ** 2)
+
+    init, data, rates = jnp.zeros((2, 3)), jnp.ones((2, 3)), jnp.array([0.1, 0.2])
+    eager, _ = descend(loss, init, data, optimizer=optax.sgd, learning_rates=rates, steps=5)
+    jitted = jax.jit(descend, static_argnums=0, static_argnames=("optimizer", "steps"))
+    compiled, _ = jitted(loss, init, data, optimizer=optax.sgd, learning_rates=rates, steps=5)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-6)
+
+    @jax.jit
+    def final_loss(rate):  # the rate is a tracer here: descend must not need its value
+        losses, _ = descend(
+            loss, init[:1], data[:1], optimizer=optax.sgd, learning_rates=rate[None], steps=5
+        )
+        return losses[0, -1]
+
+    np.testing.assert_allclose(final_loss(jnp.float32(0.1)), eager[0, -1], rtol=1e-6)
+
+
+def test_train_compiles_once_for_repeated_calls_with_the_same_functions():
+    traces = []
+
+    def loss(p, xb, yb):
+        traces.append(1)  # Python side effect: runs only while tracing
+        return _linear_loss(p, xb, yb)
+
+    x, y = jax.random.normal(KEY, (32, 4)), jnp.arange(32) % 3
+    params = {"w": jnp.zeros((2, 4, 3))}
+    kwargs = dict(
+        optimizer=optax.sgd,
+        learning_rates=jnp.array([0.1, 0.2]),
+        steps=20,
+        batch_size=8,
+        key=KEY,
+        record_every=10,
+    )
+    first = train(params, loss, x, y, **kwargs)
+    traced = len(traces)
+    second = train(params, loss, x, y, **kwargs)
+    assert traced > 0 and len(traces) == traced  # the second call reused the compiled chunk
+    np.testing.assert_array_equal(first.losses, second.losses)
+
+
+def test_train_steps_is_a_pure_step_loop_the_caller_can_jit():
+    x = jax.random.normal(KEY, (64, 4))
+    y = jnp.argmax(x[:, :3], axis=1)  # learnable by a linear model
+    params = {"w": jnp.zeros((4, 3))}
+    opt = optax.sgd(0.5)
+    run = functools.partial(
+        train_steps, loss_fn=_linear_loss, optimizer=opt, steps=30, batch_size=16
+    )
+    p_eager, _, losses = run(params, opt.init(params), KEY, x, y)
+    p_jit, _, losses_jit = jax.jit(run)(params, opt.init(params), KEY, x, y)
+    assert losses.shape == (30,) and losses[-5:].mean() < losses[:5].mean()
+    np.testing.assert_allclose(losses_jit, losses, rtol=1e-5)
+    np.testing.assert_allclose(p_jit["w"], p_eager["w"], rtol=1e-5, atol=1e-6)
