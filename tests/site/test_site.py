@@ -136,3 +136,41 @@ def test_internal_links_resolve(page):
         elif anchor and target_path.suffix == ".html" and anchor not in _parse(target_path).ids:
             broken.append(href)
     assert broken == [], f"broken links on {page}: {broken}"
+
+
+REPOSITORY_LINK = re.compile(
+    r"https://(?:github\.com/|mybinder\.org/v2/gh/|colab\.research\.google\.com/github/)"
+    r"(?P<repo>[\w.-]+/[\w.-]+)"
+)
+
+
+def test_launch_and_repository_links_use_the_one_repository_url():
+    """Every Binder, Colab and repository link of the site points at ``repository.url``;
+    while that URL is still the README's declared placeholder, the test says so (a
+    warning in the summary) and lists how many links a reader would find dead."""
+    import warnings
+
+    import yaml
+
+    root = SITE.parents[1]
+    url = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    expected = urlparse(url).path.strip("/")
+    links = [
+        (page, href)
+        for page in site_pages()
+        for href in _parse(SITE / page).links
+        if REPOSITORY_LINK.match(href)
+    ]
+    assert links, "no launch or repository link found: are the buttons configured?"
+    wrong = [(p, h) for p, h in links if REPOSITORY_LINK.match(h)["repo"] != expected]
+    assert wrong == [], f"links to another repository than {url}: {wrong[:5]}"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    if "The URL is a\nplaceholder" in readme or "The URL is a placeholder" in readme:
+        pages = len({p for p, _ in links})
+        warnings.warn(
+            f"repository.url ({url}) is a placeholder (README): {len(links)} launch and "
+            f"repository links on {pages} pages point at a repository that does not exist "
+            "yet; set repository.url when publishing",
+            UserWarning,
+            stacklevel=1,
+        )
