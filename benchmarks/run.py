@@ -159,6 +159,17 @@ def vmap_vs_loop(runs: int = 4, steps: int = 2000) -> dict:
     }
 
 
+def optimiser_step(loss, opt: optax.GradientTransformation):
+    """Return ``step(params, opt_state, *batch)``: one ``opt`` step on ``loss(params, *batch)``."""
+
+    def step(p, s, *batch):
+        g = jax.grad(loss)(p, *batch)
+        u, s = opt.update(g, s, p)
+        return optax.apply_updates(p, u), s
+
+    return step
+
+
 def step_flops(name: str, step, args, peak: float, note: str, flops: float | None = None) -> dict:
     """Achieved FLOP/s of one jitted training step vs ``peak``.
 
@@ -212,10 +223,9 @@ def training_steps(peak: float) -> list[dict]:
     params = nets.init_mlp(jax.random.key(1), [64] + [100] * 5 + [10])
     opt = optax.sgd(0.1)
 
-    def mlp_step(p, s, xb, yb):
-        g = jax.grad(lambda q: cross_entropy(nets.mlp_forward(q, xb, "sigmoid")[0], yb))(p)
-        u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s
+    mlp_step = optimiser_step(
+        lambda q, xb, yb: cross_entropy(nets.mlp_forward(q, xb, "sigmoid")[0], yb), opt
+    )
 
     out.append(
         step_flops(
@@ -234,10 +244,9 @@ def training_steps(peak: float) -> list[dict]:
     char = nets.init_char_mlp(jax.random.key(2), len(vocab), 4, 16, 128)
     adam = optax.adam(3e-3)
 
-    def char_step(p, s, cb, tb):
-        g = jax.grad(lambda q: cross_entropy(nets.char_mlp_logits(q, cb), tb))(p)
-        u, s = adam.update(g, s, p)
-        return optax.apply_updates(p, u), s
+    char_step = optimiser_step(
+        lambda q, cb, tb: cross_entropy(nets.char_mlp_logits(q, cb), tb), adam
+    )
 
     out.append(
         step_flops(
@@ -255,10 +264,7 @@ def training_steps(peak: float) -> list[dict]:
     adamw = optax.adamw(1e-3)
     tokens = jnp.asarray(data.encode_text(text, vocab)[: 32 * 65].reshape(32, 65))
 
-    def lm_step(p, s, batch):
-        g = jax.grad(tf.loss)(p, batch, config)
-        u, s = adamw.update(g, s, p)
-        return optax.apply_updates(p, u), s
+    lm_step = optimiser_step(lambda q, batch: tf.loss(q, batch, config), adamw)
 
     out.append(
         step_flops(

@@ -51,9 +51,8 @@ __all__ = [
 ]
 
 SIZES = dict(context=32, d_model=32, n_layers=2, n_heads=4)
-BATCH = 32
-STEPS = 300
-EVAL_EVERY = 50
+# the training schedule every chapter-5 transformer shares
+SCHEDULE = dict(batch=32, steps=300, eval_every=50)
 RATES = (3e-3, 1e-2)
 SEEDS = (0, 1, 2)
 # name -> Config overrides
@@ -122,7 +121,7 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
     probe = val_small[:32, :-1]
 
     def sample_batch(key):
-        starts = jax.random.randint(key, (BATCH,), 0, train.size - length)
+        starts = jax.random.randint(key, (SCHEDULE["batch"],), 0, train.size - length)
         return jax.vmap(lambda s: jax.lax.dynamic_slice(train, (s,), (length,)))(starts)
 
     def ce(params, b):
@@ -174,7 +173,11 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
 def attention_task(group: dict) -> Task:
     """The :class:`~book.sweep.Task` of attention ``group["variant"]``."""
     config = attention_config(group["variant"])
-    return _lm_task(config, group.get("steps", STEPS), group.get("eval_every", EVAL_EVERY))
+    return _lm_task(
+        config,
+        group.get("steps", SCHEDULE["steps"]),
+        group.get("eval_every", SCHEDULE["eval_every"]),
+    )
 
 
 def moe_task(group: dict) -> Task:
@@ -184,8 +187,8 @@ def moe_task(group: dict) -> Task:
     ffn_init = lambda key, cfg: moe.init_moe_ffn(key, cfg.d_model, N_EXPERTS, EXPERT_HIDDEN)  # noqa: E731
     return _lm_task(
         config,
-        group.get("steps", STEPS),
-        group.get("eval_every", EVAL_EVERY),
+        group.get("steps", SCHEDULE["steps"]),
+        group.get("eval_every", SCHEDULE["eval_every"]),
         ffn_fn=moe.make_moe_ffn(router, TOP_K),
         ffn_init=ffn_init,
         gamma=gamma,
@@ -194,7 +197,7 @@ def moe_task(group: dict) -> Task:
 
 _SCALE = (
     f"d={SIZES['d_model']}, {SIZES['n_layers']} layers, {SIZES['n_heads']} heads, "
-    f"context {SIZES['context']}, batch {BATCH}, {STEPS} AdamW steps"
+    f"context {SIZES['context']}, batch {SCHEDULE['batch']}, {SCHEDULE['steps']} AdamW steps"
 )
 
 register(
