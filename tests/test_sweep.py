@@ -122,8 +122,12 @@ def test_registry_and_validation():
 
 def test_chapter3_grids():
     lm = sweep.get("ch3_transformer")
-    assert len(lm.grid) == 11 * 4 * 3
+    assert len(lm.grid) == 11 * 5 * 3  # variants x learning rates x seeds
     assert sorted({r["ffn"] for r in lm.grid}) == sorted(tf.FFN_VARIANTS)
+    large = sweep.get("ch3_deep_mlp_large_rates")
+    assert {(r["activation"], r["lr"]) for r in large.grid} == {
+        (a, lr) for a in ("sigmoid", "softsign") for lr in (3.0, 10.0)
+    }
     mlp = sweep.get("ch3_deep_mlp")
     assert len(mlp.grid) == 6 * 2 * 5 * 5
 
