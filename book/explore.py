@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from book.plots import figure_png
@@ -35,6 +36,7 @@ from book.plots import figure_png
 __all__ = ["Slider", "slider", "choice", "Explorer", "explore", "MAX_STATIC_FRAMES"]
 
 MAX_STATIC_FRAMES = 150
+FRAME_DPI = 80  # frames are 512 x 288 pixels at the default 6.4 x 3.6 inches
 # The build's setting (see the module docstring), read once at import, not at display.
 ALL_FRAMES_BY_DEFAULT = os.environ.get("BOOK_STATIC_FRAMES", "") == "all"
 
@@ -138,6 +140,7 @@ class Explorer:
         self.title = title
         self._alt = alt
         self._size = (width, height)
+        self._figure: Figure | None = None  # one figure and canvas, redrawn for each frame
         self.traces = 0
 
         def counted(*args):
@@ -167,10 +170,24 @@ class Explorer:
         arrays = [s.as_array(i) for s, i in zip(self.sliders, indices, strict=True)]
         result = jax.device_get(self._compute(*arrays))
         shown = {s.name: s.values[i] for s, i in zip(self.sliders, indices, strict=True)}
-        fig = Figure(figsize=self._size, layout="constrained")
-        self._draw(fig, result, shown)
+        fig = self.draw_frame(result, shown)
         alt = self._alt(shown) if callable(self._alt) else self._alt
-        return figure_png(fig, dpi=80), alt
+        return figure_png(fig, dpi=FRAME_DPI), alt
+
+    def draw_frame(self, result: object, shown: dict) -> Figure:
+        """Clear the figure, call ``draw`` on it and return it (not yet rendered).
+
+        Every frame is drawn on the same figure and Agg canvas, so the canvas keeps its
+        renderer and the renderer its cache of typeset mathtext (the ``10^{-k}`` tick
+        labels of log axes): after the first frame they are not typeset again. A
+        frame's pixels do not depend on the frames drawn before it (tested).
+        """
+        if self._figure is None:
+            self._figure = Figure(figsize=self._size, layout="constrained", dpi=FRAME_DPI)
+            FigureCanvasAgg(self._figure)  # attaches itself: savefig reuses its renderer
+        self._figure.clear()
+        self._draw(self._figure, result, shown)
+        return self._figure
 
     def update(self, **values) -> bytes:
         """Return the PNG of the figure at ``values`` (defaults for sliders not given)."""

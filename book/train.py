@@ -84,14 +84,18 @@ def _no_record(params: object) -> jax.Array:
 
 @functools.lru_cache(maxsize=32)
 def _compiled_chunk(loss_fn, optimizer, record_fn, record_every: int, batch_size: int):
-    """The jitted, run-vmapped chunk of :func:`train`, cached per functions and sizes."""
+    """The jitted, run-vmapped chunk of :func:`train`, cached per functions and sizes.
+
+    Chunk ``c`` of a run draws its minibatches with ``fold_in(run_key, c)``, inside the
+    compiled function (an eager ``vmap`` per chunk would dispatch op by op).
+    """
     record = record_fn or _no_record
 
-    def run_chunk(params, opt_state, lr, key, x, y):
+    def run_chunk(params, opt_state, lr, run_key, chunk_index, x, y):
         params, opt_state, losses = train_steps(
             params,
             opt_state,
-            key,
+            jax.random.fold_in(run_key, chunk_index),
             x,
             y,
             loss_fn=loss_fn,
@@ -101,7 +105,18 @@ def _compiled_chunk(loss_fn, optimizer, record_fn, record_every: int, batch_size
         )
         return params, opt_state, losses.mean(), record(params)
 
-    return jax.jit(jax.vmap(run_chunk, in_axes=(0, 0, 0, 0, None, None)))
+    return jax.jit(jax.vmap(run_chunk, in_axes=(0, 0, 0, 0, None, None, None)))
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled_start(optimizer, record_fn):
+    """The jitted, run-vmapped optimiser init and first record of :func:`train`."""
+    record = record_fn or _no_record
+
+    def start(params, lr):
+        return optimizer(lr).init(params), record(params)
+
+    return jax.jit(jax.vmap(start))
 
 
 def train(
@@ -154,17 +169,15 @@ def train(
             raise ValueError(f"{name} must be finite (no NaN or inf in the data)")
 
     chunk = _compiled_chunk(loss_fn, optimizer, record_fn, record_every, batch_size)
-    record = record_fn or _no_record
-    opt_state = jax.vmap(lambda p, lr: optimizer(lr).init(p))(init_params, learning_rates)
-    records = [jax.vmap(record)(init_params)]
+    opt_state, first_record = _compiled_start(optimizer, record_fn)(init_params, learning_rates)
+    records = [first_record]
     losses = []
     params = init_params
     n_chunks = steps // record_every
     run_keys = jax.random.split(key, runs)
     milestones = {max(1, round(n_chunks * q / 4)) for q in (1, 2, 3, 4)}
     for c in range(n_chunks):
-        chunk_keys = jax.vmap(lambda k, c=c: jax.random.fold_in(k, c))(run_keys)
-        params, opt_state, loss, rec = chunk(params, opt_state, learning_rates, chunk_keys, x, y)
+        params, opt_state, loss, rec = chunk(params, opt_state, learning_rates, run_keys, c, x, y)
         losses.append(loss)
         records.append(rec)
         if label and c + 1 in milestones:

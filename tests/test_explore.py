@@ -45,6 +45,35 @@ def test_slider_moves_never_recompile():
     assert len(pngs) == 6  # every setting draws a different picture
 
 
+def test_a_frame_does_not_depend_on_the_frames_drawn_before_it():
+    # Frames share one figure and canvas (and its renderer's caches); a log axis makes
+    # the tick labels mathtext, the case the renderer caches.
+    def draw_log(fig, result, values):
+        _draw(fig, result, values)
+        fig.axes[0].set_yscale("log")
+        fig.suptitle("a figure title")
+
+    def decay(scale, kind):
+        xs = jnp.arange(1.0, 12.0)
+        return {"xs": xs, "ys": 10.0 ** (-scale * (kind + 1) * xs)}
+
+    def figure():
+        return explore(
+            decay,
+            draw_log,
+            [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
+            title="t",
+            alt="A test line on a log axis.",
+        )
+
+    first = figure().update(scale=2.0, kind="parabola")
+    reused = figure()
+    for s in (0.5, 1.0):
+        reused.update(scale=s, kind="line")
+    assert reused.update(scale=2.0, kind="parabola") == first
+    assert len(reused._figure.axes) == 1  # the previous frames' axes are gone
+
+
 def test_integer_slider_values_do_not_recompile_either():
     fig = explore(
         lambda depth: {"xs": jnp.arange(3.0), "ys": depth * jnp.ones(3)},
