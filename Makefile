@@ -1,7 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -86,6 +86,10 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Every notebook executed cell by cell: the slowest cells and the share spent compiling.
+profile: $(STAMP)
+	$(BIN)/python benchmarks/profile_cells.py
 
 # Execute the chapters on the accelerator JAX finds and report every claim (holds/fails,
 # with this device's evidence beside the stored CPU evidence). Nothing to do on CPU only.
