@@ -8,7 +8,6 @@ printed and written to benchmarks/results/latest.json with their provenance.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -25,13 +24,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from book import data, diagnostics, nets
 from book import transformer as tf
 from book.explore import explore, slider
+from book.plots import encode_canvas
 from book.train import cross_entropy, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,7 +326,7 @@ def widget_latency() -> dict:
             t2 = time.perf_counter()
             figure.canvas.draw()
             t3 = time.perf_counter()
-            encode_png(figure.canvas)
+            encode_canvas(figure.canvas)
             t4 = time.perf_counter()
             for k, dt in zip(
                 ("compute", "draw", "render", "encode"),
@@ -352,7 +351,7 @@ def widget_latency() -> dict:
         ax.autoscale_view()
         ax.set_title(f"depth {dd}")
         canvas.draw()
-        encode_png(canvas)
+        encode_canvas(canvas)
         phases["floor"].append(time.perf_counter() - t0)
     med = {k: float(np.median(v)) for k, v in phases.items()}
     return {
@@ -363,15 +362,6 @@ def widget_latency() -> dict:
         "recompilations": compiles.count,
         "traces": fig.traces,
     }
-
-
-def encode_png(canvas: FigureCanvasAgg) -> bytes:
-    """PNG bytes of an Agg canvas already drawn (what ``savefig`` encodes)."""
-    buffer = io.BytesIO()
-    PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buffer, format="png"
-    )
-    return buffer.getvalue()
 
 
 def execution_table() -> dict:

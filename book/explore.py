@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from book.plots import figure_png
+from book.plots import agg_png
 
 __all__ = ["Slider", "slider", "choice", "Explorer", "explore", "MAX_STATIC_FRAMES"]
 
@@ -172,7 +172,7 @@ class Explorer:
         shown = {s.name: s.values[i] for s, i in zip(self.sliders, indices, strict=True)}
         fig = self.draw_frame(result, shown)
         alt = self._alt(shown) if callable(self._alt) else self._alt
-        return figure_png(fig, dpi=FRAME_DPI), alt
+        return agg_png(fig), alt
 
     def draw_frame(self, result: object, shown: dict) -> Figure:
         """Clear the figure, call ``draw`` on it and return it (not yet rendered).
@@ -184,7 +184,7 @@ class Explorer:
         """
         if self._figure is None:
             self._figure = Figure(figsize=self._size, layout="constrained", dpi=FRAME_DPI)
-            FigureCanvasAgg(self._figure)  # attaches itself: savefig reuses its renderer
+            FigureCanvasAgg(self._figure)  # attaches itself; agg_png draws on it
         self._figure.clear()
         self._draw(self._figure, result, shown)
         return self._figure

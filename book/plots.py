@@ -13,6 +13,8 @@ import html
 import io
 
 import matplotlib
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from book.activations import lookup
@@ -24,6 +26,8 @@ __all__ = [
     "use_book_style",
     "new_figure",
     "figure_png",
+    "agg_png",
+    "encode_canvas",
     "img_tag",
     "FigureImage",
     "show",
@@ -100,6 +104,30 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def agg_png(fig: Figure) -> bytes:
+    """Return the PNG bytes of ``fig`` drawn on its Agg canvas at the figure's own dpi.
+
+    The interactive figures' path (chapter 0): it skips ``savefig``'s per-call set-up,
+    and a figure kept across frames keeps its canvas, so the canvas keeps its renderer.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return encode_canvas(canvas)
+
+
+def encode_canvas(canvas: FigureCanvasAgg) -> bytes:
+    """Return the PNG bytes of an Agg canvas already drawn (no metadata: identical pixels
+    give identical bytes)."""
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise TypeError(f"canvas must be a FigureCanvasAgg, got {type(canvas).__name__}")
+    buffer = io.BytesIO()
+    image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    image.save(buffer, format="png")
     return buffer.getvalue()
 
 

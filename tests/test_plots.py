@@ -1,7 +1,11 @@
+import io
+
+import numpy as np
+import PIL.Image
 import pytest
 from matplotlib.figure import Figure
 
-from book.plots import FigureImage, figure_png, new_figure, show
+from book.plots import FigureImage, agg_png, encode_canvas, figure_png, new_figure, show
 
 
 def test_show_needs_real_alt_text():
@@ -22,6 +26,26 @@ def test_png_bytes_are_reproducible():
         return figure_png(fig)
 
     assert draw() == draw()
+
+
+def test_agg_png_has_the_pixels_savefig_gives_at_the_figure_dpi():
+    def draw():
+        fig = Figure(figsize=(3.0, 2.0), dpi=80)
+        fig.subplots().plot([0, 1, 2], [1, 0, 1])
+        return fig
+
+    fast, saved = agg_png(draw()), figure_png(draw(), dpi=80)
+    assert fast.startswith(b"\x89PNG") and fast == agg_png(draw())
+
+    def pixels(png):
+        return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
+
+    assert pixels(fast).shape == (160, 240, 4)
+    assert np.array_equal(pixels(fast), pixels(saved))
+    with pytest.raises(TypeError, match="Figure"):
+        agg_png("not a figure")
+    with pytest.raises(TypeError, match="FigureCanvasAgg"):
+        encode_canvas(draw())
 
 
 def test_new_figure_validates_and_returns_a_list_for_grids():
