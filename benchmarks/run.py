@@ -340,7 +340,7 @@ def widget_latency() -> dict:
     kept = Figure(figsize=(6.4, 3.6), layout="constrained", dpi=80)
     canvas = FigureCanvasAgg(kept)
     ax = kept.subplots()
-    (line,) = ax.semilogy(np.asarray(fig._compute(*[jnp.int32(50), jnp.float32(1.0)])))
+    (line,) = ax.semilogy(np.asarray(fig._compute(jnp.int32(50), jnp.float32(1.0))))
     ax.set(xlabel="layer", ylabel="gradient norm", title="depth 50")
     canvas.draw()
     for dd, s in moves:

@@ -108,7 +108,8 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
 
 
 def agg_png(fig: Figure) -> bytes:
-    """Return the PNG bytes of ``fig`` drawn on its Agg canvas at the figure's own dpi.
+    """Return the PNG bytes of ``fig`` drawn on its Agg canvas (attached to the figure
+    if it has another) at the figure's own dpi.
 
     The interactive figures' path (chapter 0): it skips ``savefig``'s per-call set-up,
     and a figure kept across frames keeps its canvas, so the canvas keeps its renderer.

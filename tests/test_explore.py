@@ -15,10 +15,10 @@ def _compute(scale, kind):
     return {"xs": xs, "ys": jnp.where(kind == 0, scale * xs, scale * xs**2)}
 
 
-def _figure(**kwargs):
+def _figure(compute=_compute, draw=_draw, **kwargs):
     return explore(
-        _compute,
-        _draw,
+        compute,
+        draw,
         [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
         title="test figure",
         alt="A test line or parabola.",
@@ -57,17 +57,8 @@ def test_a_frame_does_not_depend_on_the_frames_drawn_before_it():
         xs = jnp.arange(1.0, 12.0)
         return {"xs": xs, "ys": 10.0 ** (-scale * (kind + 1) * xs)}
 
-    def figure():
-        return explore(
-            decay,
-            draw_log,
-            [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
-            title="t",
-            alt="A test line on a log axis.",
-        )
-
-    first = figure().update(scale=2.0, kind="parabola")
-    reused = figure()
+    first = _figure(decay, draw_log).update(scale=2.0, kind="parabola")
+    reused = _figure(decay, draw_log)
     for s in (0.5, 1.0):
         reused.update(scale=s, kind="line")
     assert reused.update(scale=2.0, kind="parabola") == first
