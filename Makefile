@@ -99,7 +99,7 @@ gpu-check: $(STAMP)
 # Rerun the committed sweeps (results/*.jsonl) into $(SWEEP_DIR) and compare the numbers.
 # An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
 # extends the committed files themselves.
-SWEEPS := ch3_deep_mlp ch3_deep_mlp_large_rates ch3_transformer
+SWEEPS := ch3_deep_mlp ch3_deep_mlp_large_rates ch3_transformer ch3_mechanism ch3_preactivation
 SWEEP_DIR ?= _build/sweep
 sweep: $(STAMP)
 	for e in $(SWEEPS); do \

@@ -24,9 +24,11 @@ __all__ = [
     "LM_SIZES",
     "LM_VARIANTS",
     "LM_RATES",
+    "LM_MECHANISM",
     "MLP_ACTIVATIONS",
     "MLP_RATES",
     "lm_data",
+    "eval_windows",
     "lm_config",
     "lm_task",
     "mlp_data",
@@ -46,6 +48,9 @@ LM_VARIANTS = (
 )  # fmt: skip
 LM_RATES = (1.25e-3, 2.5e-3, 5e-3, 1e-2, 2e-2)
 LM_SEEDS = (0, 1, 2)
+# where sigmoid's deficit comes from: the same grid, seeds and budget for sigmoid with
+# its mean removed, with its mean and 1/4 slope removed, a linear FFN and no FFN
+LM_MECHANISM = ("sigmoid_centred", "sigmoid_centred4", "linear", "none")
 
 
 @functools.cache
@@ -62,6 +67,14 @@ def lm_data() -> dict:
 def _windows(tokens: np.ndarray, n: int, length: int) -> jnp.ndarray:
     starts = np.linspace(0, tokens.size - length - 1, n).astype(int)
     return jnp.asarray(np.stack([tokens[s : s + length] for s in starts]))
+
+
+def eval_windows(split: str, n: int = 1024) -> np.ndarray:
+    """Return the ``n`` evenly spaced windows of ``context + 1`` symbols of ``split``
+    ("val" or "test") on which every model of chapter 3 is scored (count models too)."""
+    if split not in ("val", "test"):
+        raise ValueError(f"split must be 'val' or 'test', got {split!r}")
+    return np.asarray(_windows(lm_data()[split], n, LM_SIZES["context"] + 1))
 
 
 def lm_config(ffn: str, **overrides) -> tf.Config:
@@ -116,6 +129,9 @@ def lm_task(group: dict) -> Task:
         norms = [optax.global_norm(g) for g in grads["blocks"]]
         return {
             "grad_norm": jnp.stack(norms),
+            # the scale of what enters the activation: its std and 99th percentile of |z|
+            "ffn_pre_std": jnp.stack([b["ffn_pre"].std() for b in blocks]),
+            "ffn_pre_p99": jnp.stack([jnp.percentile(jnp.abs(b["ffn_pre"]), 99.0) for b in blocks]),
             "ffn_hidden_mean": jnp.stack([b["ffn_hidden"].mean() for b in blocks]),
             "ffn_out_mean": jnp.stack([b["ffn_out"].mean() for b in blocks]),
             "saturated": jnp.stack([_saturated(act, b["ffn_pre"]) for b in blocks]),
@@ -143,6 +159,34 @@ register(
             f"learning rates x {len(LM_SEEDS)} seeds."
         ),
         grid=product_grid(ffn=LM_VARIANTS, lr=LM_RATES, seed=LM_SEEDS),
+        build=lm_task,
+    )
+)
+
+register(
+    Experiment(
+        name="ch3_mechanism",
+        description=(
+            "Chapter 3: the ch3_transformer model, grid, seeds and budget with FFNs "
+            "sigma - 1/2, 4(sigma - 1/2), linear and none (where sigmoid's deficit comes "
+            f"from) x {len(LM_RATES)} learning rates x {len(LM_SEEDS)} seeds."
+        ),
+        grid=product_grid(ffn=LM_MECHANISM, lr=LM_RATES, seed=LM_SEEDS),
+        build=lm_task,
+    )
+)
+
+# the ch3_transformer runs of sigmoid and GELU at their tuned rate (5e-3 for both, chosen
+# on validation in that sweep), again, recording the FFN pre-activation scale (which the
+# ch3_transformer records do not hold); they must reproduce its losses exactly
+register(
+    Experiment(
+        name="ch3_preactivation",
+        description=(
+            "Chapter 3: the ch3_transformer runs of sigmoid and GELU at their tuned rate "
+            f"5e-3, {len(LM_SEEDS)} seeds, with the FFN pre-activation scale recorded."
+        ),
+        grid=product_grid(ffn=("sigmoid", "gelu"), lr=(5e-3,), seed=LM_SEEDS),
         build=lm_task,
     )
 )

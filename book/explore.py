@@ -31,12 +31,16 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from book.plots import agg_png
+from book.plots import CSS_PX_PER_INCH, agg_png, check_fits, display_width
 
-__all__ = ["Slider", "slider", "choice", "Explorer", "explore", "MAX_STATIC_FRAMES"]
+__all__ = ["Slider", "slider", "choice", "Frame", "Explorer", "explore", "MAX_STATIC_FRAMES"]
 
 MAX_STATIC_FRAMES = 150
-FRAME_DPI = 80  # frames are 512 x 288 pixels at the default 6.4 x 3.6 inches
+# Frames are drawn at 1.5x the resolution they are shown at (CSS_PX_PER_INCH): a
+# 6.4 x 3.6-inch frame is 960 x 540 pixels, shown 640 CSS pixels wide. Static figures
+# (book.plots.show) get 2x; frames come by the dozen, so they trade some sharpness
+# for page weight.
+FRAME_DPI = 150
 # The build's setting (see the module docstring), read once at import, not at display.
 ALL_FRAMES_BY_DEFAULT = os.environ.get("BOOK_STATIC_FRAMES", "") == "all"
 
@@ -122,6 +126,17 @@ def choice(
     return Slider(name, options, label or name, _default_index(options, default, name), True)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """One rendered frame: its PNG, alt text, and the pixel box ``(x0, y0, x1, y1)``
+    of each axes as drawn (from the top left), which is the same for every frame of a
+    figure (the static book's browser test compares them)."""
+
+    png: bytes
+    alt: str
+    axes: tuple[tuple[int, int, int, int], ...]
+
+
 class Explorer:
     """An interactive figure: live ipywidgets in Jupyter, precomputed frames in HTML.
 
@@ -167,27 +182,76 @@ class Explorer:
 
     def render(self, indices: tuple[int, ...]) -> tuple[bytes, str]:
         """Return the PNG and alt text of the frame at slider ``indices``."""
+        frame = self.render_frame(indices)
+        return frame.png, frame.alt
+
+    def render_frame(self, indices: tuple[int, ...]) -> Frame:
+        """Return the :class:`Frame` at slider ``indices``.
+
+        Raises ``ValueError`` if a text of the frame extends past the figure's edge
+        (:func:`book.plots.check_fits`), so a clipped label fails the build.
+        """
+        result, shown = self._compute_at(indices)
+        fig = self.draw_frame(result, shown)
+        png = agg_png(fig)
+        check_fits(fig)
+        height = fig.canvas.get_width_height()[1]
+        boxes = tuple(
+            tuple(round(v) for v in (b.x0, height - b.y1, b.x1, height - b.y0))
+            for b in (ax.get_window_extent() for ax in fig.axes)
+        )
+        alt = self._alt(shown) if callable(self._alt) else self._alt
+        return Frame(png, alt, boxes)
+
+    def _compute_at(self, indices: tuple[int, ...]) -> tuple[object, dict]:
         arrays = [s.as_array(i) for s, i in zip(self.sliders, indices, strict=True)]
         result = jax.device_get(self._compute(*arrays))
         shown = {s.name: s.values[i] for s, i in zip(self.sliders, indices, strict=True)}
-        fig = self.draw_frame(result, shown)
-        alt = self._alt(shown) if callable(self._alt) else self._alt
-        return agg_png(fig), alt
+        return result, shown
 
     def draw_frame(self, result: object, shown: dict) -> Figure:
-        """Clear the figure, call ``draw`` on it and return it (not yet rendered).
+        """Clear the figure, call ``draw`` on it, place its axes and return it (not yet
+        rendered).
 
         Every frame is drawn on the same figure and Agg canvas, so the canvas keeps its
         renderer and the renderer its cache of typeset mathtext (the ``10^{-k}`` tick
-        labels of log axes): after the first frame they are not typeset again. A
-        frame's pixels do not depend on the frames drawn before it (tested).
+        labels of log axes): after the first frame they are not typeset again. The
+        layout is computed once, by constrained layout on the default frame, and every
+        frame puts its axes at those positions: the plot does not jump while a slider
+        moves, and a frame's pixels do not depend on the frames drawn before it (tested).
+        Raises ``ValueError`` if ``draw`` makes a different number of axes than it
+        made for the default frame.
         """
         if self._figure is None:
             self._figure = Figure(figsize=self._size, layout="constrained", dpi=FRAME_DPI)
+            # wider padding than constrained layout's default (3/72 inch): room for the
+            # tick labels of other frames, which may be wider than the default frame's
+            self._figure.get_layout_engine().set(w_pad=0.1, h_pad=0.06)
             FigureCanvasAgg(self._figure)  # attaches itself; agg_png draws on it
+            self._figure.clear()
+            self._draw(self._figure, *self._compute_at(self.default_indices))
+            self._figure.canvas.draw()  # constrained layout places the axes
+            self._positions = [ax.get_position(original=True) for ax in self._figure.axes]
+            self._figure.set_layout_engine("none")
         self._figure.clear()
         self._draw(self._figure, result, shown)
+        axes = self._figure.axes
+        if len(axes) != len(self._positions):
+            raise ValueError(
+                f"draw made {len(axes)} axes at {shown} but {len(self._positions)} at the "
+                "default setting: every frame of an interactive figure must draw the "
+                "same axes"
+            )
+        for ax, position in zip(axes, self._positions, strict=True):
+            ax.set_position(position)
         return self._figure
+
+    @property
+    def display_width(self) -> int:
+        """The width in CSS pixels at which the figure is shown."""
+        return (
+            display_width(self._figure) if self._figure else round(self._size[0] * CSS_PX_PER_INCH)
+        )
 
     def update(self, **values) -> bytes:
         """Return the PNG of the figure at ``values`` (defaults for sliders not given)."""

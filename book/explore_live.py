@@ -41,7 +41,7 @@ def live_widget(fig: Explorer):
     def redraw(_change=None):
         values = {s.name: c.value for s, c in zip(fig.sliders, controls, strict=True)}
         png, alt = fig.render(fig.indices(values))
-        image.value = img_tag(png, alt, style="max-width:100%")
+        image.value = img_tag(png, alt, width=str(fig.display_width), style="max-width:100%")
 
     for c in controls:
         c.observe(redraw, names="value")

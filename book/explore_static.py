@@ -13,7 +13,7 @@ import html
 import json
 from typing import TYPE_CHECKING
 
-from book.plots import img_tag
+from book.plots import figure_classes, img_tag
 
 if TYPE_CHECKING:
     from book.explore import Explorer
@@ -64,9 +64,19 @@ def static_html(fig: Explorer, *, all_frames: bool) -> str:
             "kernel show the interactive version.</em></p>"
         )
     for n, idx in enumerate(fig.frame_indices(all_frames)):
-        png, alt = fig.render(idx)
+        frame = fig.render_frame(idx)
         hidden = "" if idx == default else "display:none;"
-        parts.append(img_tag(png, alt, data_frame=str(n), style=hidden + "max-width:100%"))
+        parts.append(
+            img_tag(
+                frame.png,
+                frame.alt,
+                data_frame=str(n),
+                data_axes=json.dumps(frame.axes, separators=(",", ":")),
+                width=str(fig.display_width),
+                class_=figure_classes(fig.display_width),
+                style=hidden + "max-width:100%",
+            )
+        )
     parts.append("</div>")
     if all_frames:
         labels = [[s.text(i) for i in range(len(s.values))] for s in fig.sliders]

@@ -16,40 +16,75 @@ import matplotlib
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.text import Text
 
-from book.activations import lookup
+from book.activations import REGISTRY, lookup
 
 __all__ = [
     "STYLE",
-    "OUTPUT_LAYER_COLOURS",
-    "output_layer_colour",
+    "SERIES_COLOURS",
+    "series_colour",
+    "PNG_DPI",
+    "CSS_PX_PER_INCH",
+    "check_fits",
     "use_book_style",
     "new_figure",
     "figure_png",
     "agg_png",
     "encode_canvas",
     "img_tag",
+    "display_width",
+    "figure_classes",
     "FigureImage",
     "show",
 ]
 
-# Curves that are not activations get colours of their own, distinct from every colour
-# in book.activations, so that on every figure a colour means one thing. Chapter 4
-# compares these two output layers; softmax takes Okabe-Ito's black, the one-vs-rest
-# sigmoid head Paul Tol's wine (a red, but not sigmoid's vermillion).
-OUTPUT_LAYER_COLOURS: dict[str, str] = {
+# Series that are not activations get colours of their own, distinct from every colour
+# in book.activations and from each other, so that on every figure of the book a colour
+# means one thing (tested). Softmax, wherever it normalises (output layer, attention,
+# router, contrastive loss), is Okabe-Ito's black; sigmoid in those roles keeps the
+# activation's vermillion. The others are Paul Tol's muted colours.
+SERIES_COLOURS: dict[str, str] = {
     "softmax": "#000000",
+    # chapter 4: the one-vs-rest output head (a red, but not sigmoid's vermillion)
     "one-vs-rest sigmoid": "#882255",
+    # chapter 5: attention variants beside softmax and sigmoid attention
+    "sigmoid attention, b = 0": "#CC6677",
+    "gated attention": "#332288",
+    "gated attention, dense gate": "#999933",
+    # chapter 1: the blocks of a deep sigmoid stack
+    "plain stack": "#BBBBBB",
+    "residual only": "#004488",
+    "LayerNorm only": "#88CCEE",
+    "residual + LayerNorm": "#117733",
+    # chapters 3 and 5: FFNs whose activation is not in book.activations
+    "ReLU²": "#44AA99",
+    "Bilinear": "#777777",
+    # chapter 3's ablation of sigmoid's mean and slope
+    "σ − ½": "#EE3377",
+    "4(σ − ½)": "#994F00",
+    "linear FFN": "#762A83",
+    "no FFN": "#A6761D",
 }
 
 
-def output_layer_colour(name: str) -> str:
-    """Return the hex colour the book uses for output layer ``name`` (chapter 4).
+def series_colour(name: str) -> str:
+    """Return the hex colour the whole book uses for series ``name``: an activation of
+    :mod:`book.activations` or a series of :data:`SERIES_COLOURS` (chapters 1, 4, 5).
 
     Raises ``TypeError`` if ``name`` is not a string and ``ValueError`` listing the
     valid names if it is unknown.
     """
-    return lookup(OUTPUT_LAYER_COLOURS, name, "output layer")
+    if isinstance(name, str) and name in REGISTRY:
+        return REGISTRY[name].colour
+    return lookup(SERIES_COLOURS, name, "series")
+
+
+# Figures are drawn at twice the resolution they are shown at (sharp on high-density
+# screens): a 6.4-inch figure is 1280 pixels wide, shown 640 CSS pixels wide.
+CSS_PX_PER_INCH = 100
+PNG_DPI = 2 * CSS_PX_PER_INCH
 
 
 STYLE: dict[str, object] = {
@@ -134,9 +169,82 @@ def encode_canvas(canvas: FigureCanvasAgg) -> bytes:
 
 def img_tag(png: bytes, alt: str, **attrs: str) -> str:
     """Return an ``<img>`` element embedding ``png`` as a data URI, with ``alt`` text."""
-    extra = "".join(f' {k.replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items())
+    extra = "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items()
+    )
     data = base64.b64encode(png).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"{extra}>'
+
+
+def check_fits(fig: Figure, tolerance_px: float = 1.0) -> None:
+    """Raise ``ValueError`` naming every visible text of ``fig`` (titles, axis labels,
+    tick labels, legends, annotations) that extends past the figure's edge.
+
+    The figure must have been drawn (its text extents are those of the last draw).
+    :func:`show` and every frame of an interactive figure call it, so a clipped title
+    or legend fails the build instead of reaching the page.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    outside = []
+    for name, box in _text_boxes(fig, renderer):
+        if (
+            box.x0 < -tolerance_px
+            or box.y0 < -tolerance_px
+            or box.x1 > width + tolerance_px
+            or box.y1 > height + tolerance_px
+        ):
+            outside.append(
+                f"{name[:60]!r} ({box.x0:.0f}..{box.x1:.0f} x {box.y0:.0f}..{box.y1:.0f}"
+                f" px in {width} x {height})"
+            )
+    if outside:
+        raise ValueError(
+            "text extends past the figure's edge (shorten it, or widen the figure): "
+            + "; ".join(outside)
+        )
+
+
+def _text_boxes(fig: Figure, renderer):
+    """Yield ``(name, window bbox)`` for every drawn text of ``fig``: figure texts and
+    legends, and per axes its texts, titles, legends and each axis (its label and the
+    tick labels inside the view; ticks outside it are not drawn)."""
+    drawn = [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
+    for artist in [*drawn, *fig.texts, *fig.legends]:
+        yield from _named_box(artist, renderer)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        titles = (ax.title, ax._left_title, ax._right_title)
+        for artist in [*titles, *ax.texts, *([ax.legend_] if ax.legend_ else [])]:
+            yield from _named_box(artist, renderer)
+        for axis in (ax.xaxis, ax.yaxis):
+            box = axis.get_tightbbox(renderer)
+            if axis.get_visible() and box is not None and box.width > 0:
+                yield f"{axis.axis_name} axis of {ax.get_title() or 'an axes'}", box
+
+
+def _named_box(artist, renderer):
+    if not artist.get_visible():
+        return
+    if isinstance(artist, Text):
+        if artist.get_text().strip():
+            yield artist.get_text(), artist.get_window_extent(renderer)
+    elif isinstance(artist, Legend):
+        yield "legend", artist.get_window_extent(renderer)
+
+
+def display_width(fig: Figure) -> int:
+    """Return the width in CSS pixels at which the book shows ``fig``."""
+    return round(fig.get_figwidth() * CSS_PX_PER_INCH)
+
+
+def figure_classes(width: int) -> str:
+    """Return the HTML classes of a figure shown ``width`` CSS pixels wide: multi-panel
+    figures (wider than 700) keep a legible size on a phone (the book's ``course.css``)."""
+    return "book-figure book-figure-wide" if width > 700 else "book-figure"
 
 
 class FigureImage:
@@ -144,16 +252,21 @@ class FigureImage:
 
     The bundle holds ``text/html`` (an ``<img>`` with alt text, shown by JupyterLab and the
     built book alike) and ``text/plain``; no separate ``image/png``, which would store
-    every figure twice in the committed notebooks.
+    every figure twice in the committed notebooks. ``width`` is the width in CSS pixels
+    (the PNG has twice as many, for high-density screens).
     """
 
-    def __init__(self, png: bytes, alt: str):
+    def __init__(self, png: bytes, alt: str, width: int | None = None):
         self.png = png
         self.alt = alt
+        self.width = width
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        attrs = {"style": "max-width:100%", "class_": "book-figure"}
+        if self.width is not None:
+            attrs.update(width=str(self.width), class_=figure_classes(self.width))
         return {
-            "text/html": img_tag(self.png, self.alt, style="max-width:100%"),
+            "text/html": img_tag(self.png, self.alt, **attrs),
             "text/plain": f"<figure: {self.alt}>",
         }
 
@@ -161,8 +274,13 @@ class FigureImage:
 def show(fig: Figure, alt: str) -> FigureImage:
     """Return ``fig`` as a :class:`FigureImage` with ``alt`` text (the last line of a cell shows it).
 
-    ``alt`` describes what the figure shows for readers who cannot see it.
+    ``alt`` describes what the figure shows for readers who cannot see it. The image
+    has ``PNG_DPI`` pixels per inch and is shown ``CSS_PX_PER_INCH`` CSS pixels per
+    inch; raises ``ValueError`` if any text extends past the figure (:func:`check_fits`).
     """
     if not isinstance(alt, str) or len(alt.strip()) < 10:
         raise ValueError("alt must be a sentence describing the figure (10+ characters)")
-    return FigureImage(figure_png(fig), alt.strip())
+    fig.set_dpi(PNG_DPI)
+    png = agg_png(fig)
+    check_fits(fig)
+    return FigureImage(png, alt.strip(), display_width(fig))

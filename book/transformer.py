@@ -18,6 +18,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from book.plots import series_colour
+
 __all__ = [
     "FFN_VARIANTS",
     "ATTENTIONS",
@@ -43,21 +45,33 @@ FFN_VARIANTS: dict[str, tuple[Callable[[jax.Array], jax.Array], bool]] = {
     "geglu": (lambda x: jax.nn.gelu(x, approximate=False), True),
     "swiglu": (jax.nn.silu, True),
     "bilinear": (lambda x: x, True),
+    # chapter 3's ablation of sigmoid = 1/2 + 1/2 tanh(z/2): remove the mean 1/2, then
+    # also the 1/4 slope (4(sigma - 1/2) = 2 tanh(z/2), slope 1 at 0); no activation at
+    # all (a linear FFN); and no FFN (its output is 0: the weights get no gradient).
+    "sigmoid_centred": (lambda x: jax.nn.sigmoid(x) - 0.5, False),
+    "sigmoid_centred4": (lambda x: 4.0 * (jax.nn.sigmoid(x) - 0.5), False),
+    "linear": (lambda x: x, False),
+    "none": (jnp.zeros_like, False),
 }
-# How figures draw each FFN: the colour of its activation (of its gate, for gated ones),
-# dashed when gated. Chapters 3 and 5 use it so a variant looks the same everywhere.
+# How figures draw each FFN: its label and the series whose colour it takes
+# (book.plots.series_colour: its activation's, or its gate's for gated ones, dashed).
+# Chapters 3 and 5 use it so a variant looks the same everywhere.
 _FFN_LOOK = {
-    "sigmoid": ("sigmoid", "#D55E00"),
-    "tanh": ("tanh", "#0072B2"),
-    "relu": ("ReLU", "#009E73"),
-    "gelu": ("GELU", "#E69F00"),
-    "silu": ("SiLU", "#CC79A7"),
-    "relu2": ("ReLU²", "#44AA99"),
-    "glu": ("GLU (σ gate)", "#D55E00"),
-    "reglu": ("ReGLU", "#009E73"),
-    "geglu": ("GEGLU", "#E69F00"),
-    "swiglu": ("SwiGLU", "#CC79A7"),
-    "bilinear": ("Bilinear", "#777777"),
+    "sigmoid": ("sigmoid", "sigmoid"),
+    "tanh": ("tanh", "tanh"),
+    "relu": ("ReLU", "relu"),
+    "gelu": ("GELU", "gelu"),
+    "silu": ("SiLU", "silu"),
+    "relu2": ("ReLU²", "ReLU²"),
+    "glu": ("GLU (σ gate)", "sigmoid"),
+    "reglu": ("ReGLU", "relu"),
+    "geglu": ("GEGLU", "gelu"),
+    "swiglu": ("SwiGLU", "silu"),
+    "bilinear": ("Bilinear", "Bilinear"),
+    "sigmoid_centred": ("σ − ½", "σ − ½"),
+    "sigmoid_centred4": ("4(σ − ½)", "4(σ − ½)"),
+    "linear": ("linear FFN", "linear FFN"),
+    "none": ("no FFN", "no FFN"),
 }
 ATTENTIONS = ("softmax", "sigmoid", "gated", "gated_dense")
 ATTENTION_GATES = ("elementwise", "headwise")
@@ -274,8 +288,12 @@ def ffn_style(name: str) -> dict:
     FFN takes its gate's colour, dashed. Raises ValueError listing the valid names.
     """
     _one_of(name, "ffn", list(FFN_VARIANTS))
-    label, color = _FFN_LOOK[name]
-    return {"color": color, "linestyle": "--" if FFN_VARIANTS[name][1] else "-", "label": label}
+    label, series = _FFN_LOOK[name]
+    return {
+        "color": series_colour(series),
+        "linestyle": "--" if FFN_VARIANTS[name][1] else "-",
+        "label": label,
+    }
 
 
 def param_count(params: object) -> int:

@@ -7,6 +7,7 @@ from book.explore import MAX_STATIC_FRAMES, choice, explore, slider
 def _draw(fig, result, values):
     ax = fig.subplots()
     ax.plot(result["xs"], result["ys"])
+    ax.set_ylim(-2.5, 2.5)  # the same limits in every frame, as the book's figures do
     ax.set_title(str(values))
 
 
@@ -202,3 +203,41 @@ def test_live_widget_redraws_on_control_change_without_recompiling():
     kind.value = "parabola"
     assert image.value != first
     assert fig.traces == 1
+
+
+def test_every_frame_has_the_default_frames_axes_boxes():
+    def draw_two_panels(fig, result, values):
+        left, right = fig.subplots(1, 2)
+        left.plot(result["xs"], result["ys"])
+        left.set_ylim(-2.5, 2.5)
+        right.plot(result["xs"], 1000 * result["ys"])  # tick labels change width
+        right.set_ylabel("a quantity")
+
+    fig = _figure(draw=draw_two_panels)
+    frames = [fig.render_frame(i) for i in fig.frame_indices(True)]
+    assert len(frames[0].axes) == 2
+    assert all(f.axes == frames[0].axes for f in frames)
+    left, right = frames[0].axes
+    assert 0 <= left[0] < left[2] < right[0] < right[2] <= 960  # pixels, left to right
+    html = fig.static_html(all_frames=True)
+    assert html.count('data-axes="[[') == len(frames) and 'width="640"' in html
+
+
+def test_a_frame_with_text_past_the_edge_or_other_axes_fails():
+    def draw_long_title(fig, result, values):
+        _draw(fig, result, values)
+        if values["scale"] == 2.0:
+            fig.axes[0].set_title("a title far too long for the figure " * 5)
+
+    fig = _figure(draw=draw_long_title)
+    fig.update(scale=1.0)
+    with pytest.raises(ValueError, match="past the figure's edge"):
+        fig.update(scale=2.0)
+
+    def draw_extra_axes(fig, result, values):
+        _draw(fig, result, values)
+        if values["kind"] == "line":
+            fig.subplots()
+
+    with pytest.raises(ValueError, match="same axes"):
+        _figure(draw=draw_extra_axes).update(kind="line")

@@ -5,7 +5,15 @@ import PIL.Image
 import pytest
 from matplotlib.figure import Figure
 
-from book.plots import FigureImage, agg_png, encode_canvas, figure_png, new_figure, show
+from book.plots import (
+    FigureImage,
+    agg_png,
+    check_fits,
+    encode_canvas,
+    figure_png,
+    new_figure,
+    show,
+)
 
 
 def test_show_needs_real_alt_text():
@@ -64,16 +72,42 @@ def test_figure_image_escapes_alt_text():
     assert "&quot;" in html and "&lt;tag&gt;" in html
 
 
-def test_output_layer_colours_are_distinct_from_every_activation_colour():
+def test_every_series_has_its_own_colour_across_the_book():
     from book.activations import REGISTRY
-    from book.plots import OUTPUT_LAYER_COLOURS, output_layer_colour
+    from book.plots import SERIES_COLOURS, series_colour
 
-    activation_colours = {a.colour.lower() for a in REGISTRY.values()}
-    output_colours = [c.lower() for c in OUTPUT_LAYER_COLOURS.values()]
-    assert len(set(output_colours)) == len(output_colours)
-    assert not activation_colours & set(output_colours)
-    assert output_layer_colour("softmax") != output_layer_colour("one-vs-rest sigmoid")
+    colours = [a.colour.lower() for a in REGISTRY.values()]
+    colours += [c.lower() for c in SERIES_COLOURS.values()]
+    assert len(set(colours)) == len(colours), "two series share a colour"
+    assert not set(REGISTRY) & set(SERIES_COLOURS)
+    assert series_colour("sigmoid") == REGISTRY["sigmoid"].colour
+    assert series_colour("softmax") != series_colour("one-vs-rest sigmoid")
     with pytest.raises(ValueError, match="valid names"):
-        output_layer_colour("tanh")
+        series_colour("no such series")
     with pytest.raises(TypeError, match="name"):
-        output_layer_colour(3)
+        series_colour(3)
+
+
+def test_show_fails_on_a_title_or_legend_past_the_edge():
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.set_title("a title that runs far past the edge of a figure of this size " * 2)
+    with pytest.raises(ValueError, match="past the figure's edge"):
+        show(fig, "A line with a title that is far too long.")
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.2, 1.0))
+    fig.set_layout_engine("none")  # constrained layout would make room for it
+    with pytest.raises(ValueError, match="legend"):
+        show(fig, "A line with its legend placed outside the figure.")
+    with pytest.raises(TypeError, match="Figure"):
+        check_fits("not a figure")
+
+
+def test_show_draws_at_twice_the_shown_resolution():
+    fig, ax = new_figure(width=6.4, height=3.6)
+    ax.plot([0, 1], [0, 1])
+    image = show(fig, "A straight line from (0, 0) to (1, 1).")
+    pixels = PIL.Image.open(io.BytesIO(image.png)).size
+    assert pixels == (2 * 640, 2 * 360)
+    assert 'width="640"' in image._repr_mimebundle_()["text/html"]

@@ -123,7 +123,15 @@ def test_registry_and_validation():
 def test_chapter3_grids():
     lm = sweep.get("ch3_transformer")
     assert len(lm.grid) == 11 * 5 * 3  # variants x learning rates x seeds
-    assert sorted({r["ffn"] for r in lm.grid}) == sorted(tf.FFN_VARIANTS)
+    mechanism = sweep.get("ch3_mechanism")
+    assert len(mechanism.grid) == 4 * 5 * 3
+    # between them, the two transformer sweeps train every FFN of the registry, with
+    # the same rates and seeds
+    ffns = {r["ffn"] for r in lm.grid + mechanism.grid}
+    assert sorted(ffns) == sorted(tf.FFN_VARIANTS)
+    assert {(r["lr"], r["seed"]) for r in lm.grid} == {
+        (r["lr"], r["seed"]) for r in mechanism.grid
+    }
     large = sweep.get("ch3_deep_mlp_large_rates")
     assert {(r["activation"], r["lr"]) for r in large.grid} == {
         (a, lr) for a in ("sigmoid", "softsign") for lr in (3.0, 10.0)

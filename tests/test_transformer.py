@@ -149,3 +149,19 @@ def test_ffn_styles_follow_the_activation_colours():
     assert tf.ffn_style("swiglu")["linestyle"] == "--"
     with pytest.raises(ValueError, match="valid: sigmoid"):
         tf.ffn_style("mish")
+
+
+def test_the_ablation_ffns_compute_what_their_names_say():
+    x = jax.random.normal(KEY, (2, 5, 32))
+    p = tf.init_ffn(KEY, tf.Config(**SMALL, ffn="sigmoid"))
+    ungated = [f for f in tf.FFN_VARIANTS if not tf.FFN_VARIANTS[f][1]]
+    out = {f: tf.ffn(p, x, tf.Config(**SMALL, ffn=f)) for f in ungated}
+    hidden = {f: o[1]["ffn_hidden"] for f, o in out.items()}
+    pre = out["sigmoid"][1]["ffn_pre"]
+    assert jnp.allclose(hidden["sigmoid_centred"], hidden["sigmoid"] - 0.5, atol=1e-6)
+    # 4(sigma(z) - 1/2) = 2 tanh(z/2): slope 1 at 0, like tanh
+    assert jnp.allclose(hidden["sigmoid_centred4"], 2 * jnp.tanh(pre / 2), atol=1e-5)
+    assert jnp.allclose(out["linear"][0], x @ p["up"] @ p["down"], atol=1e-5)
+    assert float(jnp.abs(out["none"][0]).max()) == 0.0
+    grads = jax.grad(lambda q: tf.ffn(q, x, tf.Config(**SMALL, ffn="none"))[0].sum())(p)
+    assert all(float(jnp.abs(g).max()) == 0.0 for g in grads.values())
