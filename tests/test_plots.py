@@ -42,8 +42,8 @@ def test_agg_png_has_the_pixels_savefig_gives_at_the_figure_dpi():
         fig.subplots().plot([0, 1, 2], [1, 0, 1])
         return fig
 
-    fast, saved = agg_png(draw()), figure_png(draw(), dpi=80)
-    assert fast.startswith(b"\x89PNG") and fast == agg_png(draw())
+    fast, saved = agg_png(draw(), palette=False), figure_png(draw(), dpi=80)
+    assert fast.startswith(b"\x89PNG") and fast == agg_png(draw(), palette=False)
 
     def pixels(png):
         return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
@@ -111,3 +111,21 @@ def test_show_draws_at_twice_the_shown_resolution():
     pixels = PIL.Image.open(io.BytesIO(image.png)).size
     assert pixels == (2 * 640, 2 * 360)
     assert 'width="640"' in image._repr_mimebundle_()["text/html"]
+
+
+def test_palette_pngs_are_smaller_and_look_the_same():
+    fig = Figure(figsize=(4.0, 3.0), dpi=150)
+    ax = fig.subplots()
+    for k in range(6):
+        ax.plot(np.sin(np.linspace(0, 6, 200) + k), label=f"curve {k}")
+    ax.imshow(np.outer(np.arange(50), np.arange(80)), extent=(0, 200, -1, 1), alpha=0.3)
+    ax.legend()
+    full, small = agg_png(fig, palette=False), agg_png(fig)
+    assert small == agg_png(fig)  # deterministic
+    assert len(small) < 0.6 * len(full)
+
+    def pixels(png):
+        return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+
+    error = np.abs(pixels(full) - pixels(small))
+    assert error.mean() < 2.0 and np.percentile(error, 99) < 12  # of 255 levels

@@ -129,9 +129,7 @@ def test_chapter3_grids():
     # the same rates and seeds
     ffns = {r["ffn"] for r in lm.grid + mechanism.grid}
     assert sorted(ffns) == sorted(tf.FFN_VARIANTS)
-    assert {(r["lr"], r["seed"]) for r in lm.grid} == {
-        (r["lr"], r["seed"]) for r in mechanism.grid
-    }
+    assert {(r["lr"], r["seed"]) for r in lm.grid} == {(r["lr"], r["seed"]) for r in mechanism.grid}
     large = sweep.get("ch3_deep_mlp_large_rates")
     assert {(r["activation"], r["lr"]) for r in large.grid} == {
         (a, lr) for a in ("sigmoid", "softsign") for lr in (3.0, 10.0)

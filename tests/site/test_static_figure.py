@@ -22,7 +22,9 @@ def _figure():
         return scale * jnp.arange(3.0) + kind
 
     def draw(fig, result, values):
-        fig.subplots().plot(result)
+        ax = fig.subplots()
+        ax.plot(result)
+        ax.set_ylim(0, 5)  # one scale for every frame, as the book's figures have
 
     return explore(
         compute,
