@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from accessible_bibliography import listitem_roles
-from cache_guard import remove_broken_entries
+from cache_guard import inputs_fingerprint, remove_broken_entries, reset_if_inputs_changed
 from docutils.core import publish_parts
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
@@ -64,3 +64,51 @@ def test_an_intact_or_missing_cache_is_left_alone(tmp_path):
     assert remove_broken_entries(tmp_path / "nowhere") == []
     with pytest.raises(TypeError, match="cache_path"):
         remove_broken_entries(3)
+
+
+def _course(tmp_path):
+    root = tmp_path / "course"
+    (root / "book" / "sub").mkdir(parents=True)
+    (root / "results").mkdir()
+    (root / "book" / "sub" / "code.py").write_text("x = 1\n")
+    (root / "results" / "run.jsonl").write_text("{}\n")
+    (root / "requirements.txt").write_text("jax==0.10.2\n")
+    (root / "notes.md").write_text("not an input\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["book/sub/code.py", "results/run.jsonl", "requirements.txt", "results/new.json"],
+)
+def test_the_cache_is_emptied_when_the_code_results_or_lock_change(tmp_path, edit):
+    root, cache = _course(tmp_path), tmp_path / "cache"
+    cache.mkdir()
+    (cache / "global.db").write_text("old entries")
+    assert reset_if_inputs_changed(cache, root)  # no fingerprint yet: not trusted
+    (cache / "global.db").write_text("entries made with these inputs")
+    assert not reset_if_inputs_changed(cache, root)
+    (root / "notes.md").write_text("edited, but not an input\n")
+    assert not reset_if_inputs_changed(cache, root)
+    assert (cache / "global.db").exists()
+    (root / edit).write_text("changed\n")
+    assert reset_if_inputs_changed(cache, root)
+    assert not (cache / "global.db").exists()
+    assert (cache / "inputs.sha256").read_text().strip() == inputs_fingerprint(root)
+    with pytest.raises(ValueError, match="folder"):
+        inputs_fingerprint(root / "missing")
+
+
+def test_after_emptying_the_cache_sphinx_rereads_every_notebook():
+    from types import SimpleNamespace
+
+    from cache_guard import _reread_notebooks
+
+    env = SimpleNamespace(
+        found_docs={"intro", "notebooks/a", "appendices/b"},
+        doc2path=lambda d: {"intro": "intro.md"}.get(d, f"{d}.ipynb"),
+    )
+    changed = SimpleNamespace(course_inputs_changed=True)
+    same = SimpleNamespace(course_inputs_changed=False)
+    assert _reread_notebooks(changed, env, set(), set(), set()) == ["appendices/b", "notebooks/a"]
+    assert _reread_notebooks(same, env, set(), set(), set()) == []
