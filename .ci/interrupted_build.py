@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         log = (scratch / "rerun.log").read_text(errors="replace")
         if rc != 0:
             print(log[-4000:])
+            warnings = [ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln]
+            print("the rerun's warnings and errors:", *warnings or ["(none found)"], sep="\n  ")
             print(f"FAIL: the rerun after the kill exited with status {rc}")
             return 1
         if "removed a half-written execution cache entry" not in log:
