@@ -16,6 +16,16 @@ JB_FLAGS := -W -n --keep-going
 # lab, bench and gpu-check use whatever JAX finds (a GPU or TPU build if installed).
 CPU := JAX_PLATFORMS=cpu
 export PYTHONHASHSEED := 0
+# A persistent XLA compilation cache shared by every execution of the notebooks (nbval, the
+# book build, the reliability reruns). JAX keys an entry by the computation, the compile
+# options, XLA_FLAGS, the backend and its own version, so a hit is the executable that
+# compiling would give; it saves the compiling half of every run after the first. `make
+# profile` and `make bench` measure cold runs and do without it. JAX_COMPILATION_CACHE_DIR=
+# (empty) turns it off.
+export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/_build/jax-cache
+export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
+export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
+COLD := env -u JAX_COMPILATION_CACHE_DIR
 
 $(STAMP): requirements.txt pyproject.toml
 	@if [ "$(PYTHON_VERSION)" != "3.11" ] && [ -z "$(ANY_PYTHON)" ]; then \
@@ -85,11 +95,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(COLD) $(BIN)/python benchmarks/run.py
 
 # Every notebook executed cell by cell: the slowest cells and the share spent compiling.
 profile: $(STAMP)
-	$(BIN)/python benchmarks/profile_cells.py
+	$(COLD) $(BIN)/python benchmarks/profile_cells.py
 
 # Execute the chapters on the accelerator JAX finds and report every claim (holds/fails,
 # with this device's evidence beside the stored CPU evidence). Nothing to do on CPU only.
@@ -99,7 +109,8 @@ gpu-check: $(STAMP)
 # Rerun the committed sweeps (results/*.jsonl) into $(SWEEP_DIR) and compare the numbers.
 # An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
 # extends the committed files themselves.
-SWEEPS := ch3_deep_mlp ch3_deep_mlp_large_rates ch3_transformer ch3_mechanism ch3_preactivation
+SWEEPS := ch3_deep_mlp ch3_deep_mlp_large_rates ch3_transformer ch3_mechanism ch3_preactivation \
+	ch3_transformer_long
 SWEEP_DIR ?= _build/sweep
 sweep: $(STAMP)
 	for e in $(SWEEPS); do \

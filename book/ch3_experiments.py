@@ -25,6 +25,8 @@ __all__ = [
     "LM_VARIANTS",
     "LM_RATES",
     "LM_MECHANISM",
+    "LM_LONG_VARIANTS",
+    "LM_LONG_RATES",
     "MLP_ACTIVATIONS",
     "MLP_RATES",
     "lm_data",
@@ -110,6 +112,10 @@ def lm_task(group: dict) -> Task:
     length = config.context + 1
     val_small = _windows(d["val"], 128, length)
     val, test = _windows(d["val"], 1024, length), _windows(d["test"], 1024, length)
+    # a run that passes over the training text more than once also reports its loss on
+    # training windows, so the chapter can show the train/validation gap (overfitting)
+    passes = steps * batch * length / train.size
+    train_windows = _windows(d["train"], 1024, length) if passes > 1 else None
     probe = val_small[:32]
     act = tf.FFN_VARIANTS[config.ffn][0]
 
@@ -142,7 +148,11 @@ def lm_task(group: dict) -> Task:
         loss=loss,
         sample_batch=sample_batch,
         evaluate=lambda p: {"val_loss": mean_loss(p, val_small)},
-        final_evaluate=lambda p: {"val_loss": mean_loss(p, val), "test_loss": mean_loss(p, test)},
+        final_evaluate=lambda p: {
+            "val_loss": mean_loss(p, val),
+            "test_loss": mean_loss(p, test),
+            **({} if train_windows is None else {"train_loss": mean_loss(p, train_windows)}),
+        },
         optimizer=functools.partial(lm_optimizer, steps=steps),
         steps=steps,
         eval_every=group.get("eval_every", LM_EVAL_EVERY),
@@ -187,6 +197,33 @@ register(
             f"5e-3, {len(LM_SEEDS)} seeds, with the FFN pre-activation scale recorded."
         ),
         grid=product_grid(ffn=("sigmoid", "gelu"), lr=(5e-3,), seed=LM_SEEDS),
+        build=lm_task,
+    )
+)
+
+# the second budget: a wider model trained five times longer, where the question is asked
+# of models that beat a trigram count table (sigmoid, its centred twin, the ungated and
+# gated leaders), rates around the tuned rates of the first budget
+LM_LONG_SIZES = dict(d_model=128)
+LM_LONG_STEPS = 1000
+LM_LONG_VARIANTS = ("sigmoid", "sigmoid_centred", "relu", "relu2", "gelu", "glu", "swiglu")
+LM_LONG_RATES = (1.25e-3, 2.5e-3, 5e-3, 1e-2)
+register(
+    Experiment(
+        name="ch3_transformer_long",
+        description=(
+            "Chapter 3, second budget: the character transformer at d=128 (2 layers, 4 heads, "
+            f"context 64, batch 32), {LM_LONG_STEPS} AdamW steps; {len(LM_LONG_VARIANTS)} FFN "
+            f"variants x {len(LM_LONG_RATES)} learning rates x {len(LM_SEEDS)} seeds."
+        ),
+        grid=product_grid(
+            ffn=LM_LONG_VARIANTS,
+            sizes=(LM_LONG_SIZES,),
+            steps=(LM_LONG_STEPS,),
+            eval_every=(50,),
+            lr=LM_LONG_RATES,
+            seed=LM_SEEDS,
+        ),
         build=lm_task,
     )
 )
