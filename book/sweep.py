@@ -27,7 +27,6 @@ experiments the same way (a module listed in :data:`EXPERIMENT_MODULES`).
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import importlib
 import itertools
@@ -438,16 +437,47 @@ def run_experiment(
     out.parent.mkdir(parents=True, exist_ok=True)
     # one writer per results file: a second sweep on the same file stops at once
     lock = open(out.with_name(out.name + ".lock"), "w")  # noqa: SIM115 (held until return)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not _try_lock(lock):
         lock.close()
-        raise ResultsFileError(f"another sweep is writing {out}; wait for it to end") from None
+        raise ResultsFileError(f"another sweep is writing {out}; wait for it to end")
     try:
         return _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only)
     finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
+        _unlock(lock)
         lock.close()
+
+
+# File locks differ by platform (fcntl on POSIX, msvcrt on Windows); imported where the
+# lock is taken, so that importing this module works everywhere.
+def _try_lock(f) -> bool:
+    """Take an exclusive lock on the open file ``f`` without waiting; return whether
+    it was taken (False: another process holds it)."""
+    if os.name == "nt":
+        import msvcrt
+
+        try:
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(f) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only) -> Path:

@@ -136,6 +136,13 @@ def test_chapter3_grids():
     }
     mlp = sweep.get("ch3_deep_mlp")
     assert len(mlp.grid) == 6 * 2 * 5 * 5
+    # the second budget: a wider model, five times the steps, the same seeds
+    long = sweep.get("ch3_transformer_long")
+    assert len(long.grid) == 7 * 4 * 3
+    assert {r["sizes"]["d_model"] for r in long.grid} == {128}
+    assert {r["steps"] for r in long.grid} == {1000}
+    assert {r["seed"] for r in long.grid} == {r["seed"] for r in lm.grid}
+    assert {"sigmoid", "sigmoid_centred", "relu", "gelu"} <= {r["ffn"] for r in long.grid}
 
 
 def test_a_second_writer_on_the_same_file_is_refused(tmp_path):
