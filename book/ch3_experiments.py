@@ -73,9 +73,10 @@ def _windows(tokens: np.ndarray, n: int, length: int) -> jnp.ndarray:
 
 def eval_windows(split: str, n: int = 1024) -> np.ndarray:
     """Return the ``n`` evenly spaced windows of ``context + 1`` symbols of ``split``
-    ("val" or "test") on which every model of chapter 3 is scored (count models too)."""
-    if split not in ("val", "test"):
-        raise ValueError(f"split must be 'val' or 'test', got {split!r}")
+    ("train", "val" or "test") on which every model of chapter 3 is scored (count models
+    too; the training windows are those of the train/validation gap)."""
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     return np.asarray(_windows(lm_data()[split], n, LM_SIZES["context"] + 1))
 
 
