@@ -27,7 +27,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "00_jax_primer.ipynb"
+# the primer (where a reader starts) and chapter 3 (which reads the stored results)
+NOTEBOOKS = [ROOT / "notebooks" / n for n in ("00_jax_primer.ipynb", "03_empirical.ipynb")]
 TEST_ONLY = ["pytest", "nbval", "ruff", "jupyter_book", "hypothesis", "playwright"]
 
 
@@ -101,13 +102,14 @@ def fresh_python(tmp_path_factory) -> Path:
     source.mkdir()
     shutil.copy(ROOT / "pyproject.toml", source)
     shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "results", source / "results", ignore=shutil.ignore_patterns("*.lock"))
     wheels = tmp / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(
         [*pip, "wheel", "--no-deps", "--no-index", "--no-build-isolation", "-w", wheels, source],
         check=True,
     )
-    (wheel,) = wheels.glob("book-*.whl")
+    (wheel,) = wheels.glob("why_sigmoid_course-*.whl")
     subprocess.run(
         [python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", wheel], check=True
     )
@@ -124,7 +126,7 @@ def test_runtime_closure_follows_extras_and_markers():
 
 def test_only_runtime_packages_and_the_installed_course(fresh_python):
     probe = (
-        "import importlib.util as u, book.claims;"  # book is a namespace package
+        "import importlib.util as u, book.claims;"
         f"print(book.claims.__file__); print([m for m in {TEST_ONLY!r} if u.find_spec(m)])"
     )
     out = subprocess.run(
@@ -134,7 +136,21 @@ def test_only_runtime_packages_and_the_installed_course(fresh_python):
     assert out[1] == "[]"
 
 
-def test_a_notebook_runs_to_the_end_outside_the_repository(fresh_python, tmp_path):
+def test_the_installed_course_ships_every_results_file(fresh_python):
+    stored = sorted(p.name for p in (ROOT / "results").iterdir() if p.suffix in (".json", ".jsonl"))
+    probe = (
+        "import sys; from book.stored import result_file as f; [print(f(n)) for n in sys.argv[1:]]"
+    )
+    out = subprocess.run(
+        [fresh_python, "-c", probe, *stored], check=True, capture_output=True, text=True, cwd="/"
+    ).stdout.split()
+    for name, found in zip(stored, out, strict=True):
+        assert Path(found).is_relative_to(fresh_python.parents[1])  # not the checkout
+        assert Path(found).read_bytes() == (ROOT / "results" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_notebook_runs_to_the_end_outside_the_repository(fresh_python, tmp_path, notebook):
     kernels = tmp_path / "jupyter" / "kernels" / "fresh"
     kernels.mkdir(parents=True)
     argv = [str(fresh_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -142,9 +158,9 @@ def test_a_notebook_runs_to_the_end_outside_the_repository(fresh_python, tmp_pat
     (kernels / "kernel.json").write_text(json.dumps(spec))
     work = tmp_path / "reader"
     work.mkdir()
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
+    shutil.copy(notebook, work / notebook.name)
     assert not work.is_relative_to(ROOT)
-    nb = nbformat.read(work / NOTEBOOK.name, as_version=4)
+    nb = nbformat.read(work / notebook.name, as_version=4)
     env = {
         "PATH": f"{fresh_python.parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),

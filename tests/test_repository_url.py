@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
 PIP_LINE = re.compile(r'%pip install -q "git\+(?P<url>[^"]+)"')
 GUARD = (
     "try:\n"
-    "    import book  # the course's shared code (installed by `make`)\n"
+    "    from book import COURSE  # the course's shared code (installed by `make`)\n"
     "except ImportError:  # e.g. Colab or a bare Jupyter: install it from the repository\n"
 )
 
