@@ -46,6 +46,10 @@ __all__ = [
     "attention_probe",
     "PAIR_BATCHES",
     "PAIR_RATES",
+    "PAIR_SEEDS",
+    "PAIR_EXAMPLES",
+    "PAIR_LOSSES",
+    "pair_steps",
     "pair_data",
     "pair_task",
 ]
@@ -228,32 +232,63 @@ register(
 # ---------------------------------------------------------------- SigLIP vs CLIP on digits
 
 PAIR_BATCHES = (4, 8, 16, 32, 64, 128)
-PAIR_RATES = (3e-3, 1e-2, 3e-2)
-PAIR_STEPS = 300
+PAIR_RATES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)
+PAIR_SEEDS = (0, 1, 2, 3, 4)
+# every run sees the same number of pairs, so batch size is not confounded with data seen:
+# 300 steps at the largest batch, 9,600 at the smallest
+PAIR_EXAMPLES = 38_400
 PAIR_DIM = 32
+# name -> (loss, initial bias): SigLIP with the prior bias -log(B - 1) (chapter 4's logic),
+# SigLIP with the paper's constant -10 (the prior bias of its ~32k batches), and CLIP
+PAIR_LOSSES = {
+    "siglip": ("siglip", "prior"),
+    "siglip_b10": ("siglip", -10.0),
+    "clip": ("clip", None),
+}
+
+
+def pair_steps(batch: int) -> int:
+    """Return the number of steps at which a run of batch size ``batch`` sees
+    ``PAIR_EXAMPLES`` pairs."""
+    return PAIR_EXAMPLES // batch
 
 
 @functools.cache
 def pair_data() -> dict:
     """Return the digits cut into two views, top half (32 pixels) and bottom half, for the
-    training and test splits (``a_train, b_train, a_test, b_test``): a paired-embedding
-    task built from bundled data. Row i of each view is one image."""
+    training, validation and test splits (``a_train, b_train, a_val, b_val, a_test,
+    b_test``): a paired-embedding task built from bundled data. Row i of each view is one
+    image. The validation pairs (the last 20% of the training split) choose the rates."""
     d = data.load_digits_split(test_fraction=0.25, seed=0)
 
     def halves(x):
         img = x.reshape(-1, 8, 8)
         return jnp.asarray(img[:, :4].reshape(-1, 32)), jnp.asarray(img[:, 4:].reshape(-1, 32))
 
-    a_train, b_train = halves(d["x_train"])
+    a, b = halves(d["x_train"])
+    n_val = a.shape[0] // 5
     a_test, b_test = halves(d["x_test"])
-    return {"a_train": a_train, "b_train": b_train, "a_test": a_test, "b_test": b_test}
+    return {
+        "a_train": a[:-n_val],
+        "b_train": b[:-n_val],
+        "a_val": a[-n_val:],
+        "b_val": b[-n_val:],
+        "a_test": a_test,
+        "b_test": b_test,
+    }
 
 
 def pair_task(group: dict) -> Task:
     """The :class:`~book.sweep.Task` of two linear encoders trained with ``group["loss"]``
-    (``"siglip"`` or ``"clip"``) at batch size ``group["batch"]``; ``evaluate`` gives the
-    test retrieval accuracy (top-1 among all test pairs) and the loss's t and bias."""
-    loss_name, batch = group["loss"], group["batch"]
+    (a key of ``PAIR_LOSSES``) at batch size ``group["batch"]`` for ``pair_steps(batch)``
+    steps; ``evaluate`` gives the validation and test retrieval accuracy (top-1 among all
+    pairs of the split), the validation error (which chooses the rate) and the loss's t
+    and bias."""
+    name, batch = group["loss"], group["batch"]
+    if name not in PAIR_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(PAIR_LOSSES)}; got {name!r}")
+    loss_name, bias_init = PAIR_LOSSES[name]
+    bias = pl.prior_bias(batch) if bias_init == "prior" else bias_init
     d = pair_data()
     n = d["a_train"].shape[0]
     loss_fn = pl.CONTRASTIVE_LOSSES[loss_name]
@@ -263,15 +298,18 @@ def pair_task(group: dict) -> Task:
         return loss_fn(a, b, params["log_t"], params["bias"])
 
     def evaluate(params):
+        val = pl.retrieval_accuracy(params, d["a_val"], d["b_val"])
         return {
+            "val_error": 1.0 - val,
+            "val_accuracy": val,
             "test_accuracy": pl.retrieval_accuracy(params, d["a_test"], d["b_test"]),
             "t": jnp.exp(params["log_t"]),
             "bias": params["bias"],
         }
 
-    steps = group.get("steps", PAIR_STEPS)
+    steps = group.get("steps", pair_steps(batch))
     return Task(
-        init=lambda key: pl.init_pair_encoders(key, 32, 32, PAIR_DIM, loss_name),
+        init=lambda key: pl.init_pair_encoders(key, 32, 32, PAIR_DIM, loss_name, bias),
         loss=loss,
         sample_batch=lambda key: jax.random.choice(key, n, (batch,), replace=False),
         evaluate=evaluate,
@@ -287,12 +325,14 @@ register(
         name="ch5_siglip",
         description=(
             "Chapter 5: two linear encoders (32 -> 32) of the top and bottom halves of the "
-            f"digits, trained {PAIR_STEPS} Adam steps with SigLIP's sigmoid loss or CLIP's "
-            f"softmax loss; batch sizes {', '.join(map(str, PAIR_BATCHES))} x "
-            f"{len(PAIR_RATES)} learning rates x {len(SEEDS)} seeds; test retrieval accuracy."
+            "digits, trained with Adam on "
+            f"{PAIR_EXAMPLES:,} pairs (the same for every batch size) with SigLIP's sigmoid "
+            "loss (initial bias -log(B - 1), or the paper's -10) or CLIP's softmax loss; "
+            f"batch sizes {', '.join(map(str, PAIR_BATCHES))} x {len(PAIR_RATES)} learning "
+            f"rates x {len(PAIR_SEEDS)} seeds; rates chosen on validation retrieval."
         ),
         grid=product_grid(
-            loss=tuple(pl.CONTRASTIVE_LOSSES), batch=PAIR_BATCHES, lr=PAIR_RATES, seed=SEEDS
+            loss=tuple(PAIR_LOSSES), batch=PAIR_BATCHES, lr=PAIR_RATES, seed=PAIR_SEEDS
         ),
         build=pair_task,
     )

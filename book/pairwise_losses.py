@@ -22,6 +22,7 @@ __all__ = [
     "dpo_loss",
     "negative_sampling_loss",
     "full_softmax_loss",
+    "prior_bias",
     "init_pair_encoders",
     "encode_pair",
     "retrieval_accuracy",
@@ -119,15 +120,33 @@ def full_softmax_loss(center: jax.Array, out_embed: jax.Array, context: jax.Arra
 # ------------------------------------------------------------------- two-view encoders
 
 
-def init_pair_encoders(key: jax.Array, n_a: int, n_b: int, dim: int, loss: str) -> dict:
+def prior_bias(batch: int) -> float:
+    """Return ``-log(batch - 1)``: the bias at which SigLIP's sigmoid gives every pair of a
+    batch the probability ``1/batch`` of matching, the fraction of its pairs that do.
+
+    It is chapter 4's prior bias ``b = -log(V - 1)`` with the batch in place of the
+    vocabulary (chapter 5). SigLIP's constant -10 is this bias for a batch of about 22,000,
+    the scale of its own batches.
+    """
+    if isinstance(batch, bool) or not isinstance(batch, int):
+        raise TypeError(f"batch must be an int, got {type(batch).__name__}")
+    if batch < 2:
+        raise ValueError(f"batch must be at least 2 (a pair and a mismatch), got {batch}")
+    return -math.log(batch - 1)
+
+
+def init_pair_encoders(
+    key: jax.Array, n_a: int, n_b: int, dim: int, loss: str, bias: float | None = None
+) -> dict:
     """Return two linear encoders (``A`` n_a x dim, ``B`` n_b x dim) and the loss's t, bias.
 
-    ``loss`` is ``"siglip"`` or ``"clip"`` and chooses the papers' initial log t and bias.
+    ``loss`` is ``"siglip"`` or ``"clip"`` and chooses the papers' initial log t and bias;
+    ``bias``, when given, replaces the initial bias (e.g. :func:`prior_bias`).
     """
     if loss not in CONTRASTIVE_LOSSES:
         raise ValueError(f"loss must be one of {', '.join(CONTRASTIVE_LOSSES)}; got {loss!r}")
     k_a, k_b = jax.random.split(key)
-    log_t, bias = CONTRASTIVE_INIT[loss]
+    log_t, bias = CONTRASTIVE_INIT[loss][0], CONTRASTIVE_INIT[loss][1] if bias is None else bias
     return {
         "A": jax.random.normal(k_a, (n_a, dim)) / jnp.sqrt(n_a),
         "B": jax.random.normal(k_b, (n_b, dim)) / jnp.sqrt(n_b),

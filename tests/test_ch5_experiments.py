@@ -11,7 +11,7 @@ def test_chapter5_experiments_are_registered_with_their_grids():
     att = sweep.get("ch5_attention")
     assert len(att.grid) == len(c5.ATTENTION_VARIANTS) * len(c5.RATES) * len(c5.SEEDS)
     assert len(sweep.get("ch5_moe").grid) == len(c5.MOE_VARIANTS) * len(c5.MOE_RATES) * 3
-    assert len(sweep.get("ch5_siglip").grid) == 2 * len(c5.PAIR_BATCHES) * 3 * 3
+    assert len(sweep.get("ch5_siglip").grid) == 3 * len(c5.PAIR_BATCHES) * len(c5.PAIR_RATES) * 5
 
 
 def test_attention_config_and_validation():
@@ -40,3 +40,17 @@ def test_pair_data_are_two_halves_of_each_digit():
     d = c5.pair_data()
     assert d["a_train"].shape == d["b_train"].shape == (d["a_train"].shape[0], 32)
     assert d["a_test"].shape[0] == d["b_test"].shape[0]
+    assert d["a_val"].shape == d["b_val"].shape and 4 * d["a_val"].shape[0] <= d["a_train"].shape[0]
+
+
+def test_pair_runs_see_the_same_number_of_pairs_at_every_batch_size():
+    seen = {b * c5.pair_steps(b) for b in c5.PAIR_BATCHES}
+    assert seen == {c5.PAIR_EXAMPLES}
+
+
+def test_siglip_starts_at_the_prior_bias_of_its_batch():
+    for name, expected in (("siglip", -np.log(15)), ("siglip_b10", -10.0), ("clip", 0.0)):
+        task = c5.pair_task({"loss": name, "batch": 16})
+        assert float(task.init(jax.random.key(0))["bias"]) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        c5.pair_task({"loss": "triplet", "batch": 16})

@@ -85,3 +85,14 @@ def test_pair_encoders_and_retrieval():
     assert float(pl.retrieval_accuracy(p, x, x)) == 1.0
     with pytest.raises(ValueError, match="loss must be one of"):
         pl.init_pair_encoders(KEY, 5, 5, 4, "triplet")
+
+
+def test_prior_bias_makes_every_pair_as_likely_as_the_share_of_matches():
+    for batch in (2, 4, 128, 22_027):
+        p = float(jax.nn.sigmoid(pl.prior_bias(batch)))
+        assert p == pytest.approx(1 / batch, rel=1e-6)
+    assert pl.prior_bias(22_027) == pytest.approx(-10.0, abs=1e-3)  # SigLIP's constant
+    with pytest.raises(ValueError, match="batch must be at least 2"):
+        pl.prior_bias(1)
+    with pytest.raises(TypeError, match="batch must be an int"):
+        pl.prior_bias(4.0)
