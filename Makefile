@@ -110,7 +110,7 @@ gpu-check: $(STAMP)
 # An interrupted `make sweep` resumes where it stopped. SWEEP_DIR=results resumes or
 # extends the committed files themselves.
 SWEEPS := ch3_deep_mlp ch3_deep_mlp_large_rates ch3_transformer ch3_mechanism ch3_preactivation \
-	ch3_transformer_long ch5_attention ch5_moe ch5_siglip
+	ch3_transformer_long ch5_attention ch5_attention_rates ch5_moe ch5_siglip
 SWEEP_DIR ?= _build/sweep
 sweep: $(STAMP)
 	for e in $(SWEEPS); do \

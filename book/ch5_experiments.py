@@ -39,6 +39,7 @@ __all__ = [
     "MOE_VARIANTS",
     "MOE_RATES",
     "RATES",
+    "EXTRA_RATES",
     "SEEDS",
     "attention_config",
     "attention_task",
@@ -58,6 +59,9 @@ SIZES = dict(context=32, d_model=32, n_layers=2, n_heads=4)
 # the training schedule every chapter-5 transformer shares
 SCHEDULE = dict(batch=32, steps=300, eval_every=50)
 RATES = (3e-3, 1e-2)
+# ch5_attention_rates extends the attention sweep's grid on both sides, so that every
+# variant's best rate lies inside 1e-3 .. 1e-1 (and the highest rate tests stability)
+EXTRA_RATES = (1e-3, 3e-2, 1e-1)
 SEEDS = (0, 1, 2)
 # name -> Config overrides
 ATTENTION_VARIANTS: dict[str, dict] = {
@@ -212,6 +216,19 @@ register(
             f"{', '.join(ATTENTION_VARIANTS)} x {len(RATES)} learning rates x {len(SEEDS)} seeds."
         ),
         grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=RATES, seed=SEEDS),
+        build=attention_task,
+    )
+)
+
+register(
+    Experiment(
+        name="ch5_attention_rates",
+        description=(
+            f"Chapter 5: the runs of ch5_attention at the learning rates "
+            f"{', '.join(f'{r:g}' for r in EXTRA_RATES)}, which widen its grid on both sides; "
+            f"{len(ATTENTION_VARIANTS)} variants x {len(SEEDS)} seeds."
+        ),
+        grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=EXTRA_RATES, seed=SEEDS),
         build=attention_task,
     )
 )

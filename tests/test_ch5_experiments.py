@@ -10,6 +10,11 @@ from book import transformer as tf
 def test_chapter5_experiments_are_registered_with_their_grids():
     att = sweep.get("ch5_attention")
     assert len(att.grid) == len(c5.ATTENTION_VARIANTS) * len(c5.RATES) * len(c5.SEEDS)
+    wider = sweep.get("ch5_attention_rates")
+    assert len(wider.grid) == len(c5.ATTENTION_VARIANTS) * len(c5.EXTRA_RATES) * len(c5.SEEDS)
+    rates = sorted(c5.RATES + c5.EXTRA_RATES)
+    assert len(set(rates)) == 5 and min(c5.EXTRA_RATES) < min(c5.RATES)
+    assert max(c5.EXTRA_RATES) > max(c5.RATES)  # both sides of the first grid
     assert len(sweep.get("ch5_moe").grid) == len(c5.MOE_VARIANTS) * len(c5.MOE_RATES) * 3
     assert len(sweep.get("ch5_siglip").grid) == 3 * len(c5.PAIR_BATCHES) * len(c5.PAIR_RATES) * 5
 
