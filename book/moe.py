@@ -13,8 +13,10 @@ Auxiliary-loss-free balancing (DeepSeek-V3; Wang et al. 2024): after each step
 b_i -= gamma if expert i received more than its share of tokens, += gamma if less.
 :func:`balance_optimizer` implements that update through optax: the MoE layer
 returns a term whose value is zero and whose gradient with respect to b is
-(load - mean load), and a sign step of size gamma is applied to it. For the softmax
-router the same bias is added to the logits for selection only.
+(load - mean load), and a sign step of size gamma is applied to it. For both routers
+the bias is added to the gating scores (the softmax probabilities or the sigmoid
+affinities, both in (0, 1)), as in Wang et al.'s Loss-Free Balancing, where it shifts
+the routing scores before the top-K decision; so one gamma is a step on one scale.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def route(
     """Return ``(gates, selected)``, both (..., E): gate values (0 off the top-k) and a
     0/1 mask of the selected experts, for router ``"softmax"`` or ``"sigmoid"``.
 
-    ``bias`` (E,) shifts the scores for the selection only (no gradient flows to it).
+    ``bias`` (E,) shifts the gating scores (softmax probabilities or sigmoid affinities)
+    for the selection only (no gradient flows to it).
     """
     if router not in ROUTERS:
         raise ValueError(f"router must be one of {', '.join(ROUTERS)}; got {router!r}")
@@ -66,7 +69,7 @@ def route(
     if not isinstance(top_k, int) or not 1 <= top_k <= n_experts:
         raise ValueError(f"top_k must be an int in [1, {n_experts}], got {top_k!r}")
     scores = jax.nn.softmax(logits, axis=-1) if router == "softmax" else jax.nn.sigmoid(logits)
-    select_by = (logits if router == "softmax" else scores) + jax.lax.stop_gradient(bias)
+    select_by = scores + jax.lax.stop_gradient(bias)
     _, idx = jax.lax.top_k(select_by, top_k)
     selected = jax.nn.one_hot(idx, n_experts, dtype=scores.dtype).sum(-2)
     kept = scores * selected

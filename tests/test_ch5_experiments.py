@@ -16,6 +16,7 @@ def test_chapter5_experiments_are_registered_with_their_grids():
     assert len(set(rates)) == 5 and min(c5.EXTRA_RATES) < min(c5.RATES)
     assert max(c5.EXTRA_RATES) > max(c5.RATES)  # both sides of the first grid
     assert len(sweep.get("ch5_moe").grid) == len(c5.MOE_VARIANTS) * len(c5.MOE_RATES) * 3
+    assert len(c5.MOE_RATES) >= 4
     assert len(sweep.get("ch5_siglip").grid) == 3 * len(c5.PAIR_BATCHES) * len(c5.PAIR_RATES) * 5
 
 

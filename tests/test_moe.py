@@ -38,6 +38,18 @@ def test_softmax_router_matches_softmax_over_the_top_k_logits():
         moe.route(logits, jnp.zeros(4), "softmax", 5)
 
 
+def test_both_routers_add_the_bias_to_scores_in_0_1():
+    # logits 3 and 0: softmax probabilities 0.953 and 0.047. A bias of +0.95 on expert 1
+    # makes it win on the probability scale (0.997 > 0.953); on the logit scale it would
+    # not (0.95 < 3). +0.6 does not (0.647).
+    logits = jnp.array([[3.0, 0.0]])
+    for bias, winner in ((0.6, 0), (0.95, 1)):
+        _, sel = moe.route(logits, jnp.array([0.0, bias]), "softmax", 1)
+        assert int(jnp.argmax(sel[0])) == winner
+    _, sel = moe.route(logits, jnp.array([0.0, 0.5]), "sigmoid", 1)  # 0.5 + 0.5 > 0.95
+    assert int(jnp.argmax(sel[0])) == 1
+
+
 def test_load_stats_on_a_known_assignment():
     selected = jnp.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0]], jnp.float32)
     stats = moe.load_stats(selected)
