@@ -47,6 +47,7 @@ book: $(STAMP) ledger
 
 ledger: $(STAMP)
 	$(BIN)/python -m book.ledger .
+	$(BIN)/python -m book.verdict .
 
 test: lint unit nbval book site-test
 	@echo "== all tests passed"
@@ -128,5 +129,5 @@ lock: $(STAMP)
 	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E "^(pip|wheel)=="; } > requirements.txt
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache .hypothesis appendices/claims_ledger.md
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis appendices/claims_ledger.md verdict.md
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

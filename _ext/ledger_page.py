@@ -1,7 +1,8 @@
-"""Sphinx extension: write the claims ledger page before the book is read.
+"""Sphinx extension: write the claims ledger and verdict pages before the book is read.
 
-``appendices/claims_ledger.md`` is generated from the claims printed in the stored
-outputs of ``notebooks/*.ipynb`` (``book.ledger``), never committed. ``make book``
+``appendices/claims_ledger.md`` and ``verdict.md`` are generated from the claims printed
+in the stored outputs of ``notebooks/*.ipynb`` (``book.ledger``, ``book.verdict``), never
+committed. ``make book``
 writes it first; this hook writes it too, so a bare ``jupyter-book build .`` on a fresh
 clone works, or stops with a message that says to run ``make book``.
 Listed in ``_config.yml`` under ``sphinx.local_extensions``.
@@ -16,15 +17,18 @@ from sphinx.errors import ExtensionError
 __all__ = ["setup", "write_ledger_page"]
 
 PAGE = Path("appendices") / "claims_ledger.md"
+VERDICT = Path("verdict.md")
 
 
-def write_ledger_page(root: Path) -> bool:
-    """Write the ledger page under ``root`` if its text changed; return whether it did.
+def write_ledger_page(root: Path, arguments=None) -> bool:
+    """Write the ledger and verdict pages under ``root`` where their text changed; return
+    whether either did. ``arguments`` are the verdict page's rows (default: the book's).
 
     Raises ExtensionError (saying to run ``make book``) when it cannot be generated.
     """
     try:
         from book.ledger import claims_in_notebook, render_ledger
+        from book.verdict import ARGUMENTS, render_verdict
     except ImportError as err:  # the course package is not installed
         raise ExtensionError(
             f"cannot generate {PAGE} ({err}); run `make book`, which installs the course "
@@ -33,12 +37,21 @@ def write_ledger_page(root: Path) -> bool:
     notebooks = sorted((root / "notebooks").glob("*.ipynb"))
     if not notebooks:
         raise ExtensionError(f"no notebooks under {root / 'notebooks'}; run `make book`")
-    text = render_ledger([e for nb in notebooks for e in claims_in_notebook(nb)])
-    out = root / PAGE
-    if out.exists() and out.read_text(encoding="utf-8") == text:
-        return False
-    out.write_text(text, encoding="utf-8")
-    return True
+    entries = [e for nb in notebooks for e in claims_in_notebook(nb)]
+    try:
+        pages = {
+            PAGE: render_ledger(entries),
+            VERDICT: render_verdict(entries, arguments or ARGUMENTS),
+        }
+    except LookupError as err:  # a claim the verdict page cites is gone
+        raise ExtensionError(str(err)) from err
+    changed = False
+    for page, text in pages.items():
+        out = root / page
+        if not (out.exists() and out.read_text(encoding="utf-8") == text):
+            out.write_text(text, encoding="utf-8")
+            changed = True
+    return changed
 
 
 def _on_config_inited(app, config) -> None:

@@ -20,6 +20,7 @@ def test_the_site_has_the_chapters_and_appendices():
         CHAPTER_1,
         "notebooks/00_jax_primer.html",
         "appendices/claims_ledger.html",
+        "verdict.html",
         "appendices/performance.html",
         "appendices/references.html",
         "intro.html",
