@@ -1,7 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -68,6 +68,12 @@ nbval: $(STAMP)
 site-test: book
 	$(BIN)/python -m pytest tests/site -q
 
+# Every chapter in a Colab-like environment (IPython 7.34, ipykernel 5.5.6, ipywidgets 8.1.0,
+# the lock's numerics, the package from a wheel), outside the repository. Needs the network
+# (pip); not part of `make test`. See the README for what it checks and how long it takes.
+colab-like: $(STAMP)
+	$(CPU) $(BIN)/python tests/colab_like.py
+
 # Reliability checks, run by .ci/run after `make test` (offline there). nbval twice more,
 # so it passes three times in a row, once with Eigen single-threaded, so no printed number
 # may depend on how matrix products are split over threads. Then a build killed while a
@@ -122,7 +128,7 @@ sweep: $(STAMP)
 
 # A tiny grid, killed mid-way and resumed, checked against an uninterrupted run (< 1 min).
 sweep-smoke: $(STAMP)
-	$(BIN)/python -m book.sweep smoke --workdir _build/sweep-smoke
+	$(BIN)/python tests/sweep_smoke.py _build/sweep-smoke
 
 lock: $(STAMP)
 	{ echo "# Complete lock of the course environment (Python 3.11). Regenerate with: make lock"; \

@@ -1,4 +1,4 @@
-"""Chapter 3's experiments, registered with :mod:`book.sweep`.
+"""Chapter 3's experiments (listed by name in :mod:`book.experiments`).
 
 ``ch3_transformer``: a tiny character transformer on Python's own documentation with
 every FFN variant of :data:`book.transformer.FFN_VARIANTS`, a learning-rate grid and
@@ -18,7 +18,8 @@ import optax
 
 from book import data, nets
 from book import transformer as tf
-from book.sweep import Experiment, Task, product_grid, register
+from book.experiment import Experiment, Task, product_grid
+from book.lm import lm_data, lm_optimizer, windows
 
 __all__ = [
     "LM_SIZES",
@@ -55,29 +56,13 @@ LM_SEEDS = (0, 1, 2)
 LM_MECHANISM = ("sigmoid_centred", "sigmoid_centred4", "linear", "none")
 
 
-@functools.cache
-def lm_data() -> dict:
-    """Return the encoded pydoc text split 90/5/5 into train, validation and test tokens,
-    with the vocabulary (characters seen at least 20 times, plus an unknown symbol)."""
-    text = data.load_pydoc_text()
-    vocab = data.char_vocabulary(text, min_count=20)
-    tokens = data.encode_text(text, vocab)
-    a, b = int(0.9 * tokens.size), int(0.95 * tokens.size)
-    return {"vocab": vocab, "train": tokens[:a], "val": tokens[a:b], "test": tokens[b:]}
-
-
-def _windows(tokens: np.ndarray, n: int, length: int) -> jnp.ndarray:
-    starts = np.linspace(0, tokens.size - length - 1, n).astype(int)
-    return jnp.asarray(np.stack([tokens[s : s + length] for s in starts]))
-
-
 def eval_windows(split: str, n: int = 1024) -> np.ndarray:
     """Return the ``n`` evenly spaced windows of ``context + 1`` symbols of ``split``
     ("train", "val" or "test") on which every model of chapter 3 is scored (count models
     too; the training windows are those of the train/validation gap)."""
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-    return np.asarray(_windows(lm_data()[split], n, LM_SIZES["context"] + 1))
+    return np.asarray(windows(lm_data()[split], n, LM_SIZES["context"] + 1))
 
 
 def lm_config(ffn: str, **overrides) -> tf.Config:
@@ -86,20 +71,13 @@ def lm_config(ffn: str, **overrides) -> tf.Config:
     return tf.Config(vocab_size=len(lm_data()["vocab"]), ffn=ffn, **sizes)
 
 
-def lm_optimizer(lr, steps: int = LM_STEPS):
-    """AdamW with gradient clipping at 1, 10% linear warm-up, cosine decay to lr/10."""
-    shape = optax.warmup_cosine_decay_schedule(0.0, 1.0, max(1, steps // 10), steps, 0.1)
-    schedule = lambda count: lr * shape(count)  # noqa: E731  (lr may be traced)
-    return optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=0.01))
-
-
 def _saturated(act, pre, threshold=0.01):
     d = jax.vmap(jax.grad(lambda z: act(z)))(pre.ravel())
     return (jnp.abs(d) < threshold).mean()
 
 
 def lm_task(group: dict) -> Task:
-    """The :class:`~book.sweep.Task` of one FFN variant (``group["ffn"]``).
+    """The :class:`~book.experiment.Task` of one FFN variant (``group["ffn"]``).
 
     ``evaluate`` gives the validation loss (nats) on 128 fixed windows; ``final_evaluate``
     the validation and test losses on 1024 windows each; ``measure`` per block: gradient
@@ -111,12 +89,12 @@ def lm_task(group: dict) -> Task:
     d = lm_data()
     train = jnp.asarray(d["train"])
     length = config.context + 1
-    val_small = _windows(d["val"], 128, length)
-    val, test = _windows(d["val"], 1024, length), _windows(d["test"], 1024, length)
+    val_small = windows(d["val"], 128, length)
+    val, test = windows(d["val"], 1024, length), windows(d["test"], 1024, length)
     # a run that passes over the training text more than once also reports its loss on
     # training windows, so the chapter can show the train/validation gap (overfitting)
     passes = steps * batch * length / train.size
-    train_windows = _windows(d["train"], 1024, length) if passes > 1 else None
+    train_windows = windows(d["train"], 1024, length) if passes > 1 else None
     probe = val_small[:32]
     act = tf.FFN_VARIANTS[config.ffn][0]
 
@@ -161,45 +139,39 @@ def lm_task(group: dict) -> Task:
     )
 
 
-register(
-    Experiment(
-        name="ch3_transformer",
-        description=(
-            "Chapter 3: character transformer (d=64, 2 layers, 4 heads, context 64, batch 32, "
-            f"{LM_STEPS} AdamW steps) on pydoc text; every FFN variant x {len(LM_RATES)} "
-            f"learning rates x {len(LM_SEEDS)} seeds."
-        ),
-        grid=product_grid(ffn=LM_VARIANTS, lr=LM_RATES, seed=LM_SEEDS),
-        build=lm_task,
-    )
+CH3_TRANSFORMER = Experiment(
+    name="ch3_transformer",
+    description=(
+        "Chapter 3: character transformer (d=64, 2 layers, 4 heads, context 64, batch 32, "
+        f"{LM_STEPS} AdamW steps) on pydoc text; every FFN variant x {len(LM_RATES)} "
+        f"learning rates x {len(LM_SEEDS)} seeds."
+    ),
+    grid=product_grid(ffn=LM_VARIANTS, lr=LM_RATES, seed=LM_SEEDS),
+    build=lm_task,
 )
 
-register(
-    Experiment(
-        name="ch3_mechanism",
-        description=(
-            "Chapter 3: the ch3_transformer model, grid, seeds and budget with FFNs "
-            "sigma - 1/2, 4(sigma - 1/2), linear and none (where sigmoid's deficit comes "
-            f"from) x {len(LM_RATES)} learning rates x {len(LM_SEEDS)} seeds."
-        ),
-        grid=product_grid(ffn=LM_MECHANISM, lr=LM_RATES, seed=LM_SEEDS),
-        build=lm_task,
-    )
+CH3_MECHANISM = Experiment(
+    name="ch3_mechanism",
+    description=(
+        "Chapter 3: the ch3_transformer model, grid, seeds and budget with FFNs "
+        "sigma - 1/2, 4(sigma - 1/2), linear and none (where sigmoid's deficit comes "
+        f"from) x {len(LM_RATES)} learning rates x {len(LM_SEEDS)} seeds."
+    ),
+    grid=product_grid(ffn=LM_MECHANISM, lr=LM_RATES, seed=LM_SEEDS),
+    build=lm_task,
 )
 
 # the ch3_transformer runs of sigmoid and GELU at their tuned rate (5e-3 for both, chosen
 # on validation in that sweep), again, recording the FFN pre-activation scale (which the
 # ch3_transformer records do not hold); they must reproduce its losses exactly
-register(
-    Experiment(
-        name="ch3_preactivation",
-        description=(
-            "Chapter 3: the ch3_transformer runs of sigmoid and GELU at their tuned rate "
-            f"5e-3, {len(LM_SEEDS)} seeds, with the FFN pre-activation scale recorded."
-        ),
-        grid=product_grid(ffn=("sigmoid", "gelu"), lr=(5e-3,), seed=LM_SEEDS),
-        build=lm_task,
-    )
+CH3_PREACTIVATION = Experiment(
+    name="ch3_preactivation",
+    description=(
+        "Chapter 3: the ch3_transformer runs of sigmoid and GELU at their tuned rate "
+        f"5e-3, {len(LM_SEEDS)} seeds, with the FFN pre-activation scale recorded."
+    ),
+    grid=product_grid(ffn=("sigmoid", "gelu"), lr=(5e-3,), seed=LM_SEEDS),
+    build=lm_task,
 )
 
 # the second budget: a wider model trained five times longer, where the question is asked
@@ -209,24 +181,22 @@ LM_LONG_SIZES = dict(d_model=128)
 LM_LONG_STEPS = 1000
 LM_LONG_VARIANTS = ("sigmoid", "sigmoid_centred", "relu", "relu2", "gelu", "glu", "swiglu")
 LM_LONG_RATES = (1.25e-3, 2.5e-3, 5e-3, 1e-2)
-register(
-    Experiment(
-        name="ch3_transformer_long",
-        description=(
-            "Chapter 3, second budget: the character transformer at d=128 (2 layers, 4 heads, "
-            f"context 64, batch 32), {LM_LONG_STEPS} AdamW steps; {len(LM_LONG_VARIANTS)} FFN "
-            f"variants x {len(LM_LONG_RATES)} learning rates x {len(LM_SEEDS)} seeds."
-        ),
-        grid=product_grid(
-            ffn=LM_LONG_VARIANTS,
-            sizes=(LM_LONG_SIZES,),
-            steps=(LM_LONG_STEPS,),
-            eval_every=(50,),
-            lr=LM_LONG_RATES,
-            seed=LM_SEEDS,
-        ),
-        build=lm_task,
-    )
+CH3_TRANSFORMER_LONG = Experiment(
+    name="ch3_transformer_long",
+    description=(
+        "Chapter 3, second budget: the character transformer at d=128 (2 layers, 4 heads, "
+        f"context 64, batch 32), {LM_LONG_STEPS} AdamW steps; {len(LM_LONG_VARIANTS)} FFN "
+        f"variants x {len(LM_LONG_RATES)} learning rates x {len(LM_SEEDS)} seeds."
+    ),
+    grid=product_grid(
+        ffn=LM_LONG_VARIANTS,
+        sizes=(LM_LONG_SIZES,),
+        steps=(LM_LONG_STEPS,),
+        eval_every=(50,),
+        lr=LM_LONG_RATES,
+        seed=LM_SEEDS,
+    ),
+    build=lm_task,
 )
 
 # ---------------------------------------------------------------------- deep MLPs (Glorot)
@@ -257,7 +227,7 @@ def mlp_data() -> dict:
 
 
 def mlp_task(group: dict) -> Task:
-    """The :class:`~book.sweep.Task` of a five-hidden-layer MLP with ``group["activation"]``
+    """The :class:`~book.experiment.Task` of a five-hidden-layer MLP with ``group["activation"]``
     and ``group["init"]`` (``"standard"`` or ``"glorot"``, the normalised init), plain SGD.
 
     ``evaluate``/``final_evaluate``: validation and test error (fractions) and losses.
@@ -301,32 +271,38 @@ def mlp_task(group: dict) -> Task:
     )
 
 
-register(
-    Experiment(
-        name="ch3_deep_mlp",
-        description=(
-            f"Chapter 3: {MLP_DEPTH} hidden layers of {MLP_WIDTH} units on digits, SGD, "
-            f"batch {MLP_BATCH}, {MLP_STEPS} steps; 6 activations x 2 inits x "
-            f"{len(MLP_RATES)} learning rates x {len(MLP_SEEDS)} seeds."
-        ),
-        grid=product_grid(activation=MLP_ACTIVATIONS, init=MLP_INITS, lr=MLP_RATES, seed=MLP_SEEDS),
-        build=mlp_task,
-    )
+CH3_DEEP_MLP = Experiment(
+    name="ch3_deep_mlp",
+    description=(
+        f"Chapter 3: {MLP_DEPTH} hidden layers of {MLP_WIDTH} units on digits, SGD, "
+        f"batch {MLP_BATCH}, {MLP_STEPS} steps; 6 activations x 2 inits x "
+        f"{len(MLP_RATES)} learning rates x {len(MLP_SEEDS)} seeds."
+    ),
+    grid=product_grid(activation=MLP_ACTIVATIONS, init=MLP_INITS, lr=MLP_RATES, seed=MLP_SEEDS),
+    build=mlp_task,
 )
 
 # Sigmoid's and softsign's best rates in the grid above are its largest; this extends
 # their rates upward so that each best rate lies inside the grid.
 MLP_EXTRA_RATES = (3.0, 10.0)
-register(
-    Experiment(
-        name="ch3_deep_mlp_large_rates",
-        description=(
-            "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid and softsign at larger "
-            f"rates {MLP_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
-        ),
-        grid=product_grid(
-            activation=("sigmoid", "softsign"), init=MLP_INITS, lr=MLP_EXTRA_RATES, seed=MLP_SEEDS
-        ),
-        build=mlp_task,
-    )
+CH3_DEEP_MLP_LARGE_RATES = Experiment(
+    name="ch3_deep_mlp_large_rates",
+    description=(
+        "Chapter 3: the deep MLPs of ch3_deep_mlp with sigmoid and softsign at larger "
+        f"rates {MLP_EXTRA_RATES}, both inits, {len(MLP_SEEDS)} seeds."
+    ),
+    grid=product_grid(
+        activation=("sigmoid", "softsign"), init=MLP_INITS, lr=MLP_EXTRA_RATES, seed=MLP_SEEDS
+    ),
+    build=mlp_task,
+)
+
+# Every experiment of this chapter, for the registry (book.experiments).
+EXPERIMENTS = (
+    CH3_TRANSFORMER,
+    CH3_MECHANISM,
+    CH3_PREACTIVATION,
+    CH3_TRANSFORMER_LONG,
+    CH3_DEEP_MLP,
+    CH3_DEEP_MLP_LARGE_RATES,
 )

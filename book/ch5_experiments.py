@@ -1,4 +1,4 @@
-"""Chapter 5's experiments, registered with :mod:`book.sweep`.
+"""Chapter 5's experiments (listed by name in :mod:`book.experiments`).
 
 ``ch5_attention``: the tiny character transformer of chapter 3 (smaller: d=32,
 2 layers, 4 heads, context 32) with softmax attention, sigmoid attention with
@@ -30,8 +30,8 @@ import optax
 from book import data, moe
 from book import pairwise_losses as pl
 from book import transformer as tf
-from book.ch3_experiments import _windows, lm_data, lm_optimizer
-from book.sweep import Experiment, Task, product_grid, register
+from book.experiment import Experiment, Task, product_grid
+from book.lm import lm_data, lm_optimizer, windows
 
 __all__ = [
     "SIZES",
@@ -124,8 +124,8 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
     d = lm_data()
     train = jnp.asarray(d["train"])
     length = config.context + 1
-    val_small = _windows(d["val"], 256, length)
-    val, test = _windows(d["val"], 1024, length), _windows(d["test"], 1024, length)
+    val_small = windows(d["val"], 256, length)
+    val, test = windows(d["val"], 1024, length), windows(d["test"], 1024, length)
     probe = val_small[:32, :-1]
 
     def sample_batch(key):
@@ -179,7 +179,7 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
 
 
 def attention_task(group: dict) -> Task:
-    """The :class:`~book.sweep.Task` of attention ``group["variant"]``."""
+    """The :class:`~book.experiment.Task` of attention ``group["variant"]``."""
     config = attention_config(group["variant"])
     return _lm_task(
         config,
@@ -189,7 +189,7 @@ def attention_task(group: dict) -> Task:
 
 
 def moe_task(group: dict) -> Task:
-    """The :class:`~book.sweep.Task` of the MoE model with router ``group["variant"]``."""
+    """The :class:`~book.experiment.Task` of the MoE model with router ``group["variant"]``."""
     router, gamma = MOE_VARIANTS[group["variant"]]
     config = attention_config("softmax")
     ffn_init = lambda key, cfg: moe.init_moe_ffn(key, cfg.d_model, N_EXPERTS, EXPERT_HIDDEN)  # noqa: E731
@@ -208,42 +208,36 @@ _SCALE = (
     f"context {SIZES['context']}, batch {SCHEDULE['batch']}, {SCHEDULE['steps']} AdamW steps"
 )
 
-register(
-    Experiment(
-        name="ch5_attention",
-        description=(
-            f"Chapter 5: character transformer ({_SCALE}) on pydoc text; attention variants "
-            f"{', '.join(ATTENTION_VARIANTS)} x {len(RATES)} learning rates x {len(SEEDS)} seeds."
-        ),
-        grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=RATES, seed=SEEDS),
-        build=attention_task,
-    )
+CH5_ATTENTION = Experiment(
+    name="ch5_attention",
+    description=(
+        f"Chapter 5: character transformer ({_SCALE}) on pydoc text; attention variants "
+        f"{', '.join(ATTENTION_VARIANTS)} x {len(RATES)} learning rates x {len(SEEDS)} seeds."
+    ),
+    grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=RATES, seed=SEEDS),
+    build=attention_task,
 )
 
-register(
-    Experiment(
-        name="ch5_attention_rates",
-        description=(
-            f"Chapter 5: the runs of ch5_attention at the learning rates "
-            f"{', '.join(f'{r:g}' for r in EXTRA_RATES)}, which widen its grid on both sides; "
-            f"{len(ATTENTION_VARIANTS)} variants x {len(SEEDS)} seeds."
-        ),
-        grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=EXTRA_RATES, seed=SEEDS),
-        build=attention_task,
-    )
+CH5_ATTENTION_RATES = Experiment(
+    name="ch5_attention_rates",
+    description=(
+        f"Chapter 5: the runs of ch5_attention at the learning rates "
+        f"{', '.join(f'{r:g}' for r in EXTRA_RATES)}, which widen its grid on both sides; "
+        f"{len(ATTENTION_VARIANTS)} variants x {len(SEEDS)} seeds."
+    ),
+    grid=product_grid(variant=tuple(ATTENTION_VARIANTS), lr=EXTRA_RATES, seed=SEEDS),
+    build=attention_task,
 )
 
-register(
-    Experiment(
-        name="ch5_moe",
-        description=(
-            f"Chapter 5: the same transformer with {N_EXPERTS} GELU experts (hidden "
-            f"{EXPERT_HIDDEN}, top-{TOP_K}) per FFN ({_SCALE}); routers "
-            f"{', '.join(MOE_VARIANTS)} x {len(MOE_RATES)} learning rates x {len(SEEDS)} seeds."
-        ),
-        grid=product_grid(variant=tuple(MOE_VARIANTS), lr=MOE_RATES, seed=SEEDS),
-        build=moe_task,
-    )
+CH5_MOE = Experiment(
+    name="ch5_moe",
+    description=(
+        f"Chapter 5: the same transformer with {N_EXPERTS} GELU experts (hidden "
+        f"{EXPERT_HIDDEN}, top-{TOP_K}) per FFN ({_SCALE}); routers "
+        f"{', '.join(MOE_VARIANTS)} x {len(MOE_RATES)} learning rates x {len(SEEDS)} seeds."
+    ),
+    grid=product_grid(variant=tuple(MOE_VARIANTS), lr=MOE_RATES, seed=SEEDS),
+    build=moe_task,
 )
 
 # ---------------------------------------------------------------- SigLIP vs CLIP on digits
@@ -296,7 +290,7 @@ def pair_data() -> dict:
 
 
 def pair_task(group: dict) -> Task:
-    """The :class:`~book.sweep.Task` of two linear encoders trained with ``group["loss"]``
+    """The :class:`~book.experiment.Task` of two linear encoders trained with ``group["loss"]``
     (a key of ``PAIR_LOSSES``) at batch size ``group["batch"]`` for ``pair_steps(batch)``
     steps; ``evaluate`` gives the validation and test retrieval accuracy (top-1 among all
     pairs of the split), the validation error (which chooses the rate) and the loss's t
@@ -337,20 +331,24 @@ def pair_task(group: dict) -> Task:
     )
 
 
-register(
-    Experiment(
-        name="ch5_siglip",
-        description=(
-            "Chapter 5: two linear encoders (32 -> 32) of the top and bottom halves of the "
-            "digits, trained with Adam on "
-            f"{PAIR_EXAMPLES:,} pairs (the same for every batch size) with SigLIP's sigmoid "
-            "loss (initial bias -log(B - 1), or the paper's -10) or CLIP's softmax loss; "
-            f"batch sizes {', '.join(map(str, PAIR_BATCHES))} x {len(PAIR_RATES)} learning "
-            f"rates x {len(PAIR_SEEDS)} seeds; rates chosen on validation retrieval."
-        ),
-        grid=product_grid(
-            loss=tuple(PAIR_LOSSES), batch=PAIR_BATCHES, lr=PAIR_RATES, seed=PAIR_SEEDS
-        ),
-        build=pair_task,
-    )
+CH5_SIGLIP = Experiment(
+    name="ch5_siglip",
+    description=(
+        "Chapter 5: two linear encoders (32 -> 32) of the top and bottom halves of the "
+        "digits, trained with Adam on "
+        f"{PAIR_EXAMPLES:,} pairs (the same for every batch size) with SigLIP's sigmoid "
+        "loss (initial bias -log(B - 1), or the paper's -10) or CLIP's softmax loss; "
+        f"batch sizes {', '.join(map(str, PAIR_BATCHES))} x {len(PAIR_RATES)} learning "
+        f"rates x {len(PAIR_SEEDS)} seeds; rates chosen on validation retrieval."
+    ),
+    grid=product_grid(loss=tuple(PAIR_LOSSES), batch=PAIR_BATCHES, lr=PAIR_RATES, seed=PAIR_SEEDS),
+    build=pair_task,
+)
+
+# Every experiment of this chapter, for the registry (book.experiments).
+EXPERIMENTS = (
+    CH5_ATTENTION,
+    CH5_ATTENTION_RATES,
+    CH5_MOE,
+    CH5_SIGLIP,
 )

@@ -7,19 +7,37 @@ and shape (no recompilation) and redraws. Introduced in chapter 0.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+import importlib
+import sys
+from typing import Any
 
 from book.plots import img_tag
 
-if TYPE_CHECKING:
-    from book.explore import Explorer
+__all__ = ["enable_colab_widgets", "live_widget"]
 
-__all__ = ["live_widget"]
+_colab_enabled = False
 
 
-def live_widget(fig: Explorer):
+def enable_colab_widgets() -> bool:
+    """In Google Colab, turn on the widget manager that renders ipywidgets 8; return
+    whether this call turned it on (False outside Colab and after the first call).
+
+    Colab's built-in manager draws ipywidgets 7; the course needs 8, which Colab renders
+    once ``google.colab.output.enable_custom_widget_manager()`` has run in the session.
+    """
+    global _colab_enabled
+    if _colab_enabled or "google.colab" not in sys.modules:
+        return False
+    importlib.import_module("google.colab.output").enable_custom_widget_manager()
+    _colab_enabled = True
+    return True
+
+
+def live_widget(fig: Any):
     """Return the ipywidgets panel of ``fig``: its title, controls and figure."""
     import ipywidgets as widgets
+
+    enable_colab_widgets()
 
     controls = []
     for s in fig.sliders:

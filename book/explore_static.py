@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
 from book.plots import figure_classes, img_tag
-
-if TYPE_CHECKING:
-    from book.explore import Explorer
 
 __all__ = ["static_html"]
 
 
-def _controls(fig: Explorer) -> list[str]:
+def _controls(fig: Any) -> list[str]:
     parts = ['<div class="book-explore-controls" style="display:flex;flex-wrap:wrap;gap:1em">']
     for k, s in enumerate(fig.sliders):
         label = html.escape(s.label)
@@ -42,7 +39,7 @@ def _controls(fig: Explorer) -> list[str]:
     return parts
 
 
-def static_html(fig: Explorer, *, all_frames: bool) -> str:
+def static_html(fig: Any, *, all_frames: bool) -> str:
     """Return the kernel-free HTML of ``fig``: its frames and controls, and the script
     that shows the frame the controls name (frames in row-major slider order).
 

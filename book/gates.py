@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from book.checks import check_positive_ints
+
 __all__ = [
     "glu",
     "gtu",
@@ -92,9 +94,7 @@ def init_lstm(key: jax.Array, n_in: int, hidden: int, n_out: int, forget_bias: f
     (Gers et al. 2000 introduced the forget gate; Jozefowicz et al. 2015 recommend 1).
     The read-out ``out`` (hidden, n_out) is N(0, 1/hidden). Chapter 5.
     """
-    for name, n in (("n_in", n_in), ("hidden", hidden), ("n_out", n_out)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(n_in=n_in, hidden=hidden, n_out=n_out)
     k_w, k_out = jax.random.split(key)
     W = jax.random.normal(k_w, (n_in + hidden, 4 * hidden)) / jnp.sqrt(n_in + hidden)
     b = jnp.zeros(4 * hidden).at[hidden : 2 * hidden].set(forget_bias)
@@ -144,9 +144,7 @@ def recall_task(
     end. ``xs`` is one-hot, (length, batch, n_classes + n_distractors); chance accuracy
     is 1/n_classes. Chapter 5.
     """
-    for name, n in (("batch", batch), ("length", length), ("n_classes", n_classes)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(batch=batch, length=length, n_classes=n_classes)
     if not isinstance(n_distractors, int) or n_distractors < 1:
         raise ValueError(f"n_distractors must be a positive int, got {n_distractors!r}")
     k_label, k_noise = jax.random.split(key)

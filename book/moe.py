@@ -27,6 +27,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from book.activations import get as _activation
+from book.checks import check_positive_ints
+
 __all__ = [
     "ROUTERS",
     "init_moe_ffn",
@@ -36,15 +39,15 @@ __all__ = [
     "balance_optimizer",
 ]
 
+GELU = _activation("gelu").fn  # exact GELU, from chapter 1's table
+
 ROUTERS = ("softmax", "sigmoid")
 
 
 def init_moe_ffn(key: jax.Array, d_model: int, n_experts: int, hidden: int) -> dict:
     """Return MoE weights: ``router`` (d, E), ``router_bias`` (E,) zeros, and per-expert
     ``up`` (E, d, hidden) and ``down`` (E, hidden, d), all N(0, 0.02^2)."""
-    for name, n in (("d_model", d_model), ("n_experts", n_experts), ("hidden", hidden)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(d_model=d_model, n_experts=n_experts, hidden=hidden)
     k_r, k_u, k_d = jax.random.split(key, 3)
     return {
         "router": 0.02 * jax.random.normal(k_r, (d_model, n_experts)),
@@ -100,7 +103,7 @@ def make_moe_ffn(router: str, top_k: int) -> Callable:
     def ffn_fn(p, x, config):
         logits = x @ p["router"]
         gates, selected = route(logits, p["router_bias"], router, top_k)
-        hidden = jax.nn.gelu(jnp.einsum("btd,edh->bteh", x, p["up"]), approximate=False)
+        hidden = GELU(jnp.einsum("btd,edh->bteh", x, p["up"]))  # each expert: a GELU FFN
         experts = jnp.einsum("bteh,ehd->bted", hidden, p["down"])
         out = jnp.einsum("bte,bted->btd", gates, experts)
         stats = load_stats(selected)
@@ -125,10 +128,7 @@ def balance_optimizer(
     if not gamma >= 0:
         raise ValueError(f"gamma must be >= 0, got {gamma!r}")
 
-    def sign_update(updates, state, params=None):
-        return jax.tree_util.tree_map(lambda g: -gamma * jnp.sign(g), updates), state
-
-    sign_step = optax.GradientTransformation(lambda params: optax.EmptyState(), sign_update)
+    sign_step = optax.chain(optax.scale_by_sign(), optax.scale(-gamma))
 
     def labels(params):
         def label(path, _):

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from book import activations
+from book.checks import check_positive_ints
 
 __all__ = [
     "INITS",
@@ -45,9 +46,7 @@ def init_layer(key: jax.Array, n_in: int, n_out: int, init: str = "standard") ->
     ``"he"``: N(0, 2/n_in) (He et al., 2015). Explained in chapter 1.
     """
     _check_init(init)
-    for name, n in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(n_in=n_in, n_out=n_out)
     shape = (n_in, n_out)
     if init == "standard":
         limit = 1.0 / jnp.sqrt(n_in)
@@ -107,9 +106,7 @@ def init_deep_stack(
     """
     if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 2:
         raise ValueError(f"max_depth must be an int >= 2, got {max_depth!r}")
-    for name, n in (("n_in", n_in), ("width", width), ("n_out", n_out)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(n_in=n_in, width=width, n_out=n_out)
     k_first, k_hidden, k_out = jax.random.split(key, 3)
     hidden = jax.vmap(lambda k: init_layer(k, width, width, init))(
         jax.random.split(k_hidden, max_depth - 1)
@@ -173,9 +170,7 @@ def init_char_mlp(key: jax.Array, vocab: int, context: int, embed: int, hidden: 
     Bengio-style neural language model, the architecture chapter 4 trains with a softmax
     and with a one-vs-rest sigmoid output on the same budget.
     """
-    for name, n in (("vocab", vocab), ("context", context), ("embed", embed), ("hidden", hidden)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
+    check_positive_ints(vocab=vocab, context=context, embed=embed, hidden=hidden)
     k_emb, k_hid, k_out = jax.random.split(key, 3)
     return {
         "embed": jax.random.normal(k_emb, (vocab, embed)) * 0.5,

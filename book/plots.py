@@ -20,6 +20,7 @@ from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 from book.activations import REGISTRY, lookup
+from book.checks import check_positive_ints
 
 __all__ = [
     "STYLE",
@@ -123,9 +124,7 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
 
     ``axes`` is a single Axes when ``ncols == nrows == 1``, else a flat list.
     """
-    for name, value in (("ncols", ncols), ("nrows", nrows)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_positive_ints(ncols=ncols, nrows=nrows)
     if width <= 0 or height <= 0:
         raise ValueError(f"width and height must be positive, got {width}, {height}")
     fig = Figure(figsize=(width, height), layout="constrained")

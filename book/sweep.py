@@ -18,18 +18,17 @@ overwritten.
     python -m book.sweep list
     python -m book.sweep run ch3_transformer --out results/ch3_transformer.jsonl
     python -m book.sweep compare results/a.jsonl elsewhere/a.jsonl
-    python -m book.sweep smoke            # `make sweep-smoke`: interrupt, resume, compare
+    python tests/sweep_smoke.py           # `make sweep-smoke`: interrupt, resume, compare
 
-Chapter 3 explains the engine and plots its results; chapter 5 registers its own
-experiments the same way (a module listed in :data:`EXPERIMENT_MODULES`).
+Chapter 3 explains the engine and plots its results. The experiments themselves are
+defined by the chapters (``book.ch3_experiments``, ``book.ch5_experiments``) with the
+model of ``book.experiment``, and listed by name in ``book.experiments``.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
-import itertools
 import json
 import math
 import os
@@ -38,7 +37,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import jax
@@ -46,13 +44,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from book import experiments
+from book.experiment import Experiment, Task, group_of, run_key
+
 __all__ = [
     "FORMAT",
     "MODES",
-    "Task",
-    "Experiment",
     "ResultsFileError",
-    "register",
     "get",
     "experiment_names",
     "make_trainer",
@@ -66,131 +64,24 @@ __all__ = [
 
 FORMAT = "book.sweep/1"
 MODES = ("auto", "vmap", "loop")
-# Modules that register experiments when imported; add yours (one per chapter).
-EXPERIMENT_MODULES = ["book.ch3_experiments", "book.ch5_experiments"]
-_EXPERIMENTS: dict[str, Experiment] = {}
 
 
 class ResultsFileError(RuntimeError):
     """A results file that belongs to another experiment or grid, or cannot be parsed."""
 
 
-@dataclass(frozen=True)
-class Task:
-    """What a group of runs trains. All functions must be jittable.
-
-    ``init(key) -> params``; ``loss(params, batch) -> scalar``; ``sample_batch(key) ->
-    batch``; ``evaluate(params) -> {name: scalar}`` (recorded every ``eval_every`` steps
-    and at step 0); ``final_evaluate(params) -> {name: scalar}`` (after the last step,
-    e.g. validation and test loss on larger sets); ``measure(params, grads) -> {name:
-    array}`` optional diagnostics recorded with ``evaluate`` (grads on one batch);
-    ``optimizer(lr)`` builds the optax transformation for a traced learning rate.
-    """
-
-    init: Callable
-    loss: Callable
-    sample_batch: Callable
-    evaluate: Callable
-    final_evaluate: Callable
-    optimizer: Callable
-    steps: int
-    eval_every: int
-    measure: Callable | None = None
-
-    def __post_init__(self):
-        for name in ("steps", "eval_every"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if self.steps % self.eval_every:
-            raise ValueError(f"steps ({self.steps}) must be a multiple of eval_every")
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """A named grid of runs. ``grid``: one JSON-able dict per run, each with ``"lr"``
-    (float) and ``"seed"`` (int); ``build(group) -> Task`` receives the dict without them."""
-
-    name: str
-    description: str
-    grid: tuple[dict, ...]
-    build: Callable[[dict], Task]
-
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name.isidentifier():
-            raise ValueError(f"experiment name must be an identifier, got {self.name!r}")
-        if not self.grid:
-            raise ValueError("grid must hold at least one run")
-        keys = set()
-        for run in self.grid:
-            if not isinstance(run, dict) or "lr" not in run or "seed" not in run:
-                raise ValueError(f"every grid entry needs 'lr' and 'seed', got {run!r}")
-            keys.add(run_key(run))
-        if len(keys) != len(self.grid):
-            raise ValueError("grid entries must be distinct")
-
-    @property
-    def grid_hash(self) -> str:
-        blob = json.dumps(sorted(run_key(r) for r in self.grid)).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def product_grid(**axes: Sequence) -> tuple[dict, ...]:
-    """Return every combination of ``axes`` (name -> values) as run configurations, the
-    first axis outermost, e.g. ``product_grid(variant=V, lr=R, seed=S)``."""
-    if not axes:
-        raise ValueError("product_grid needs at least one axis, e.g. lr=(1e-3,), seed=(0,)")
-    for name, values in axes.items():
-        if isinstance(values, str) or not isinstance(values, Sequence) or not values:
-            raise ValueError(f"axis {name!r} must be a non-empty sequence, got {values!r}")
-    names = list(axes)
-    return tuple(
-        dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes.values())
-    )
-
-
-def run_key(config: dict) -> str:
-    """Return the canonical JSON text of a run configuration (its identity in a file)."""
-    return json.dumps(config, sort_keys=True)
-
-
-def group_of(config: dict) -> dict:
-    """Return ``config`` without its learning rate and seed (what a compiled group shares)."""
-    return {k: v for k, v in config.items() if k not in ("lr", "seed")}
-
-
-def register(experiment: Experiment) -> Experiment:
-    """Add ``experiment`` to the registry under its name and return it."""
-    if not isinstance(experiment, Experiment):
-        raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
-    _EXPERIMENTS[experiment.name] = experiment
-    return experiment
-
-
-def _load_modules() -> None:
-    for module in EXPERIMENT_MODULES:
-        importlib.import_module(module)
+def get(name: str) -> Experiment:
+    """Return the experiment named ``name`` (:data:`book.experiments.EXPERIMENTS`);
+    ValueError lists the valid names."""
+    return experiments.get(name)
 
 
 def experiment_names() -> list[str]:
-    """Return the names of every registered experiment."""
-    _load_modules()
-    return sorted(_EXPERIMENTS)
-
-
-def get(name: str) -> Experiment:
-    """Return the experiment registered as ``name``; ValueError lists the valid names."""
-    _load_modules()
-    if name not in _EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(sorted(_EXPERIMENTS))}")
-    return _EXPERIMENTS[name]
+    """Return the names of every experiment the sweeps can run."""
+    return sorted(experiments.EXPERIMENTS)
 
 
 # --------------------------------------------------------------------------- training
-
-
-def _tree_stack(trees):
-    return jax.tree_util.tree_map(lambda *x: jnp.stack(x), *trees)
 
 
 def _compile_chunk(task: Task):
@@ -633,81 +524,6 @@ def bench(experiment: Experiment | str, runs: int = 3, group_index: int = 0) -> 
     return out
 
 
-# --------------------------------------------------------------------------- smoke test
-
-
-def _smoke_task(group: dict) -> Task:
-    from book import nets
-
-    # a toy problem: 4 classes, the arg-max of a fixed random linear map of 8 inputs
-    x = jax.random.normal(jax.random.key(7), (512, 8))
-    y = (x @ jax.random.normal(jax.random.key(8), (8, 4))).argmax(-1)
-    x_val, y_val = x[384:], y[384:]
-
-    def loss(params, batch):
-        logits = nets.mlp_forward(params, batch[0], group["activation"])[0]
-        return optax.softmax_cross_entropy_with_integer_labels(logits, batch[1]).mean()
-
-    def sample_batch(key):
-        idx = jax.random.randint(key, (16,), 0, 384)
-        return x[idx], y[idx]
-
-    return Task(
-        init=lambda key: nets.init_mlp(key, [8, 16, 4], "glorot"),
-        loss=loss,
-        sample_batch=sample_batch,
-        evaluate=lambda p: {"val_loss": loss(p, (x_val, y_val))},
-        final_evaluate=lambda p: {"val_loss": loss(p, (x_val, y_val))},
-        optimizer=optax.adam,
-        steps=group["steps"],
-        eval_every=10,
-    )
-
-
-register(
-    Experiment(
-        name="smoke",
-        description="Engine check: a one-hidden-layer MLP on a toy problem, 2 x 2 x 2 runs.",
-        grid=tuple(
-            {"activation": a, "steps": 40, "lr": lr, "seed": s}
-            for a in ("gelu", "sigmoid")
-            for lr in (1e-3, 1e-2)
-            for s in (0, 1)
-        ),
-        build=_smoke_task,
-    )
-)
-
-
-def smoke(workdir: str | os.PathLike, mode: str = "loop") -> None:
-    """Run the smoke grid whole, and again killed after its first record and resumed;
-    raise AssertionError unless both files hold the same runs with the same numbers."""
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    whole, resumed = workdir / "whole.jsonl", workdir / "resumed.jsonl"
-    for p in (whole, resumed):
-        p.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "book.sweep", "run", "smoke", "--mode", mode, "--quiet"]
-    subprocess.run([*cmd, "--out", str(whole)], check=True)
-    # a pause after each run lets the kill land between the first and the last run
-    proc = subprocess.Popen([*cmd, "--out", str(resumed), "--pause", "2"])
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if resumed.exists() and '"kind": "run"' in resumed.read_text():
-            proc.kill()
-            break
-        time.sleep(0.05)
-    proc.wait()
-    n_before = len(read_results(resumed)["runs"]) if resumed.exists() else 0
-    assert 0 < n_before < len(get("smoke").grid), f"interrupt came too late ({n_before} runs)"
-    subprocess.run([*cmd, "--out", str(resumed)], check=True)
-    data = read_results(resumed)
-    assert len(data["runs"]) == len(get("smoke").grid) and len(data["sessions"]) == 1
-    gap = compare_results(whole, resumed)
-    assert gap == 0.0, f"resumed runs differ from uninterrupted ones by {gap}"
-    print(f"smoke: killed after {n_before} runs, resumed, all {len(data['runs'])} runs equal")
-
-
 # --------------------------------------------------------------------------- command line
 
 
@@ -745,9 +561,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     bn.add_argument("experiment")
     bn.add_argument("--runs", type=int, default=3)
     bn.add_argument("--out", required=True, help="JSON file for the timings")
-    sm = sub.add_parser("smoke", help="interrupt-and-resume check on a tiny grid")
-    sm.add_argument("--workdir", default="_build/sweep-smoke")
-    sm.add_argument("--mode", choices=MODES, default="loop")
     args = parser.parse_args(argv)
     if args.command == "list":
         for name in experiment_names():
@@ -785,14 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
         print(f"loop {result['loop_s']:.1f} s, vmap {result['vmap_s']:.1f} s for {args.runs} runs")
-    elif args.command == "smoke":
-        smoke(args.workdir, args.mode)
     return 0
 
 
 if __name__ == "__main__":
-    # Run the imported module's main: experiment modules register with `book.sweep`,
-    # not with this `__main__` copy of it.
-    from book import sweep as _sweep
-
-    sys.exit(_sweep.main())
+    sys.exit(main())

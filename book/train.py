@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from book.checks import check_positive_ints
 from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
 
 __all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "train_steps", "descend"]
@@ -153,13 +154,7 @@ def train(
             f"init_params leaves must all have a leading run axis of {runs} (one per entry "
             f"of learning_rates), got {leading}"
         )
-    for name, value in (
-        ("steps", steps),
-        ("batch_size", batch_size),
-        ("record_every", record_every),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_positive_ints(steps=steps, batch_size=batch_size, record_every=record_every)
     if steps % record_every:
         raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
     if x.shape[0] != y.shape[0]:
@@ -217,8 +212,7 @@ def descend(
     if learning_rates.ndim != 1 or learning_rates.size == 0:
         raise ValueError("learning_rates must be a non-empty 1-D array (one rate per run)")
     _check_positive_rates(learning_rates)
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    check_positive_ints(steps=steps)
     runs = learning_rates.shape[0]
     leading = {leaf.shape[0] for leaf in jax.tree_util.tree_leaves((init_params, data))}
     if leading != {runs}:

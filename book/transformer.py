@@ -18,6 +18,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from book import activations
+from book.checks import check_positive_ints
 from book.plots import series_colour
 
 __all__ = [
@@ -34,16 +36,13 @@ __all__ = [
 # name -> (activation, gated?). A gated FFN computes act(x W_gate) * (x W_up); an
 # ungated one act(x W_up). Both end with W_down. "bilinear" is a gate with no function.
 FFN_VARIANTS: dict[str, tuple[Callable[[jax.Array], jax.Array], bool]] = {
-    "sigmoid": (jax.nn.sigmoid, False),
-    "tanh": (jnp.tanh, False),
-    "relu": (jax.nn.relu, False),
-    "gelu": (lambda x: jax.nn.gelu(x, approximate=False), False),
-    "silu": (jax.nn.silu, False),
+    # the activations themselves come from book.activations (chapter 1's table)
+    **{n: (activations.get(n).fn, False) for n in ("sigmoid", "tanh", "relu", "gelu", "silu")},
     "relu2": (lambda x: jnp.square(jax.nn.relu(x)), False),
-    "glu": (jax.nn.sigmoid, True),
-    "reglu": (jax.nn.relu, True),
-    "geglu": (lambda x: jax.nn.gelu(x, approximate=False), True),
-    "swiglu": (jax.nn.silu, True),
+    "glu": (activations.get("sigmoid").fn, True),
+    "reglu": (activations.get("relu").fn, True),
+    "geglu": (activations.get("gelu").fn, True),
+    "swiglu": (activations.get("silu").fn, True),
     "bilinear": (lambda x: x, True),
     # chapter 3's ablation of sigmoid = 1/2 + 1/2 tanh(z/2): remove the mean 1/2, then
     # also the 1/4 slope (4(sigma - 1/2) = 2 tanh(z/2), slope 1 at 0); no activation at
@@ -107,10 +106,12 @@ class Config:
     tie_embeddings: bool = False
 
     def __post_init__(self):
-        for name in ("vocab_size", "context", "d_model", "n_layers", "n_heads", "ffn_mult"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_ints(
+            **{
+                name: getattr(self, name)
+                for name in ("vocab_size", "context", "d_model", "n_layers", "n_heads", "ffn_mult")
+            }
+        )
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads")
         _one_of(self.ffn, "ffn", list(FFN_VARIANTS))

@@ -241,3 +241,21 @@ def test_a_frame_with_text_past_the_edge_or_other_axes_fails():
 
     with pytest.raises(ValueError, match="same axes"):
         _figure(draw=draw_extra_axes).update(kind="line")
+
+
+def test_in_colab_the_widget_manager_for_ipywidgets_8_is_turned_on_once(monkeypatch):
+    import sys
+    import types
+
+    import book.explore_live as live
+
+    calls = []
+    output = types.ModuleType("google.colab.output")
+    output.enable_custom_widget_manager = lambda: calls.append(1)
+    monkeypatch.setattr(live, "_colab_enabled", False)
+    assert live.enable_colab_widgets() is False  # not in Colab: nothing to do
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setitem(sys.modules, "google.colab.output", output)
+    assert live.enable_colab_widgets() is True
+    assert live.enable_colab_widgets() is False  # once per session
+    assert calls == [1]

@@ -27,8 +27,11 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-# the primer (where a reader starts) and chapter 3 (which reads the stored results)
-NOTEBOOKS = [ROOT / "notebooks" / n for n in ("00_jax_primer.ipynb", "03_empirical.ipynb")]
+# the primer (where a reader starts) and chapters 3 and 5 (which read the stored results)
+NOTEBOOKS = [
+    ROOT / "notebooks" / n
+    for n in ("00_jax_primer.ipynb", "03_empirical.ipynb", "05_sigmoid_on_purpose.ipynb")
+]
 TEST_ONLY = ["pytest", "nbval", "ruff", "jupyter_book", "hypothesis", "playwright"]
 
 

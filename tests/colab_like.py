@@ -1,0 +1,100 @@
+"""Run every chapter in a Colab-like environment: ``make colab-like`` (needs the network).
+
+Colab's runtime pins an old IPython stack (IPython 7.34, ipykernel 5.5.6) that the course
+package must not upgrade. This builds a new virtual environment under
+``_build/colab-like`` with that stack, ipywidgets at the package's floor (8.1.0), the
+lock's numerical libraries (JAX, NumPy, SciPy, Matplotlib, optax, scikit-learn, tqdm), and
+the course package installed from a wheel of this checkout; then executes every notebook,
+copied to a temporary folder outside the repository, on that environment's kernel, and
+prints the versions used and each notebook's time. Exits 1 if any notebook fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = ROOT / "_build" / "colab-like"
+PINS = ["ipython==7.34.0", "ipykernel==5.5.6", "ipywidgets==8.1.0"]
+FROM_LOCK = ["jax", "jaxlib", "numpy", "scipy", "matplotlib", "optax", "scikit-learn", "tqdm"]
+KERNEL = "colab-like"
+
+
+def locked(names: list[str]) -> list[str]:
+    """Return the ``name==version`` lines of ``requirements.txt`` for ``names``."""
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = f"{name.strip()}=={version.strip()}"
+    missing = [n for n in names if n not in pins]
+    if missing:
+        raise SystemExit(f"requirements.txt has no pin for {missing}")
+    return [pins[n] for n in names]
+
+
+def run(*cmd: str | Path) -> str:
+    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def build_env() -> Path:
+    """Create the environment; return its python."""
+    shutil.rmtree(ENV, ignore_errors=True)
+    run(sys.executable, "-m", "venv", ENV)
+    py = ENV / "bin" / "python"
+    pip = [py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run(*pip, *PINS, *locked(FROM_LOCK))
+    with tempfile.TemporaryDirectory() as wheels:
+        run(py, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, ROOT)
+        run(*pip, "--no-deps", *Path(wheels).glob("*.whl"))
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' in-tree build folder
+    run(py, "-m", "ipykernel", "install", "--prefix", ENV, "--name", KERNEL)
+    return py
+
+
+def main() -> int:
+    t0 = time.perf_counter()
+    py = build_env()
+    print(f"environment built in {time.perf_counter() - t0:.0f} s:")
+    print(
+        run(
+            py,
+            "-c",
+            "from importlib.metadata import version as v; print(', '.join(f'{n} {v(n)}' for n "
+            "in ['ipython', 'ipykernel', 'ipywidgets', 'jupyter_client', 'jax', 'numpy', "
+            "'matplotlib', 'why-sigmoid-course']))",
+        ).strip()
+    )
+    os.environ["JUPYTER_PATH"] = str(ENV / "share" / "jupyter")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    failed = []
+    with tempfile.TemporaryDirectory() as work:
+        for src in notebooks:
+            dst = Path(work) / src.name
+            shutil.copy(src, dst)
+            nb = nbformat.read(dst, as_version=4)
+            t = time.perf_counter()
+            try:
+                NotebookClient(
+                    nb, kernel_name=KERNEL, timeout=900, resources={"metadata": {"path": work}}
+                ).execute()
+                print(f"{src.name}: ran to the end in {time.perf_counter() - t:.0f} s", flush=True)
+            except Exception as err:  # report every notebook, then fail
+                failed.append(src.name)
+                print(f"{src.name}: FAILED after {time.perf_counter() - t:.0f} s: {err}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
