@@ -31,7 +31,7 @@ from book import data, diagnostics, nets
 from book import transformer as tf
 from book.explore import explore, slider
 from book.plots import encode_canvas
-from book.train import cross_entropy, train
+from book.train import cross_entropy, optimizer_step, train
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
@@ -159,12 +159,12 @@ def vmap_vs_loop(runs: int = 4, steps: int = 2000) -> dict:
 
 
 def optimiser_step(loss, opt: optax.GradientTransformation):
-    """Return ``step(params, opt_state, *batch)``: one ``opt`` step on ``loss(params, *batch)``."""
+    """Return ``step(params, opt_state, *batch)``: one ``opt`` step on ``loss(params, *batch)``
+    (:func:`book.train.optimizer_step`, the step every training loop of the book runs)."""
+    one_step = optimizer_step(lambda p, batch: loss(p, *batch), opt)
 
     def step(p, s, *batch):
-        g = jax.grad(loss)(p, *batch)
-        u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s
+        return one_step((p, s), batch)[0]
 
     return step
 

@@ -42,10 +42,10 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from book import experiments
 from book.experiment import Experiment, Task, group_of, run_key
+from book.train import optimizer_step
 
 __all__ = [
     "FORMAT",
@@ -88,13 +88,10 @@ def _compile_chunk(task: Task):
     """One jitted call: ``eval_every`` steps of every run (vmapped)."""
 
     def one_run(params, opt_state, lr, key, chunk):
-        opt = task.optimizer(lr)
+        sampled_step = optimizer_step(task.loss, task.optimizer(lr))
 
         def step(carry, step_key):
-            params, opt_state = carry
-            loss, grads = jax.value_and_grad(task.loss)(params, task.sample_batch(step_key))
-            updates, opt_state = opt.update(grads, opt_state, params)
-            return (optax.apply_updates(params, updates), opt_state), loss
+            return sampled_step(carry, task.sample_batch(step_key))
 
         keys = jax.random.split(jax.random.fold_in(key, chunk), task.eval_every)
         (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), keys)

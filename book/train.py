@@ -24,7 +24,15 @@ import optax
 from book.checks import check_positive_ints
 from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
 
-__all__ = ["cross_entropy", "accuracy", "TrainResult", "train", "train_steps", "descend"]
+__all__ = [
+    "cross_entropy",
+    "accuracy",
+    "TrainResult",
+    "optimizer_step",
+    "train",
+    "train_steps",
+    "descend",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,26 @@ def _check_positive_rates(learning_rates: jax.Array) -> None:
         raise ValueError(f"learning_rates must be finite and > 0, got {learning_rates}")
 
 
+def optimizer_step(
+    loss_fn: Callable[[object, object], jax.Array], optimizer: optax.GradientTransformation
+) -> Callable:
+    """Return ``step((params, opt_state), batch) -> ((params, opt_state), loss)``: one
+    ``optimizer`` step on ``loss_fn(params, batch)``.
+
+    The body of every training loop in ``book/`` (:func:`train_steps`, :func:`descend`,
+    the sweeps' engine in :mod:`book.sweep`) and of the benchmarks: a ``lax.scan`` over
+    batches of it is a training run. The primer (chapter 0) writes the same step out.
+    """
+
+    def step(carry, batch):
+        params, opt_state = carry
+        loss, grads = jax.value_and_grad(loss_fn)(params, batch)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
+
+    return step
+
+
 def train_steps(
     params: object,
     opt_state: object,
@@ -67,11 +95,10 @@ def train_steps(
     :func:`train` drives it chunk by chunk for the chapters.
     """
 
+    step = optimizer_step(lambda p, batch: loss_fn(p, *batch), optimizer)
+
     def one_step(carry, idx):
-        params, opt_state = carry
-        loss, grads = jax.value_and_grad(loss_fn)(params, x[idx], y[idx])
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), loss
+        return step(carry, (x[idx], y[idx]))
 
     # One draw of all the minibatch indices: cheaper than a key split per step.
     batches = jax.random.randint(key, (steps, batch_size), 0, x.shape[0])
@@ -223,12 +250,10 @@ def descend(
 
     def one_run(params, data, lr):
         opt = optimizer(lr)
+        full_batch_step = optimizer_step(loss_fn, opt)
 
         def step(carry, _):
-            params, state = carry
-            loss, grads = jax.value_and_grad(loss_fn)(params, data)
-            updates, state = opt.update(grads, state, params)
-            params = optax.apply_updates(params, updates)
+            (params, state), loss = full_batch_step(carry, data)
             return (params, state), (loss, params if record_path else None)
 
         init = (params, opt.init(params))
