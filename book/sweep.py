@@ -20,32 +20,38 @@ overwritten.
     python -m book.sweep compare results/a.jsonl elsewhere/a.jsonl
     python tests/sweep_smoke.py           # `make sweep-smoke`: interrupt, resume, compare
 
-Chapter 3 explains the engine and plots its results. The experiments themselves are
-defined by the chapters (``book.ch3_experiments``, ``book.ch5_experiments``) with the
-model of ``book.experiment``, and listed by name in ``book.experiments``.
+Chapter 3 explains the engine and plots its results. Where each job lives: the
+experiments are defined by the chapters (``book.ch3_experiments``, ``book.ch5_experiments``)
+with the model of ``book.experiment`` and listed by name in ``book.experiments``; the
+engine is ``book.train.make_trainer``; the results files are ``book.store``. This module
+runs experiments (resuming, locking, progress), times them (``bench``) and is the command
+line; it also offers the functions a chapter needs from the others under one name.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import math
 import os
-import platform
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
-import numpy as np
 
 from book import experiments
-from book.experiment import Experiment, Task, group_of, run_key
-from book.train import optimizer_step
+from book.experiment import Experiment, group_of, run_key
+from book.store import (
+    FORMAT,
+    ResultsFileError,
+    append_record,
+    compare_results,
+    merge_results,
+    provenance,
+    read_results,
+)
+from book.train import make_trainer, train_runs
 
 __all__ = [
     "FORMAT",
@@ -62,12 +68,7 @@ __all__ = [
     "bench",
 ]
 
-FORMAT = "book.sweep/1"
 MODES = ("auto", "vmap", "loop")
-
-
-class ResultsFileError(RuntimeError):
-    """A results file that belongs to another experiment or grid, or cannot be parsed."""
 
 
 def get(name: str) -> Experiment:
@@ -79,208 +80,6 @@ def get(name: str) -> Experiment:
 def experiment_names() -> list[str]:
     """Return the names of every experiment the sweeps can run."""
     return sorted(experiments.EXPERIMENTS)
-
-
-# --------------------------------------------------------------------------- training
-
-
-def _compile_chunk(task: Task):
-    """One jitted call: ``eval_every`` steps of every run (vmapped)."""
-
-    def one_run(params, opt_state, lr, key, chunk):
-        sampled_step = optimizer_step(task.loss, task.optimizer(lr))
-
-        def step(carry, step_key):
-            return sampled_step(carry, task.sample_batch(step_key))
-
-        keys = jax.random.split(jax.random.fold_in(key, chunk), task.eval_every)
-        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), keys)
-        return params, opt_state, losses.mean()
-
-    return jax.jit(jax.vmap(one_run, in_axes=(0, 0, 0, 0, None)))
-
-
-def _observe(task: Task, params, key):
-    out = dict(task.evaluate(params))
-    if task.measure is not None:
-        batch = task.sample_batch(jax.random.fold_in(key, 2**30))  # the same batch each time
-        grads = jax.grad(task.loss)(params, batch)
-        out.update(task.measure(params, grads))
-    return out
-
-
-def _shard(tree, n_runs: int):
-    """Place the leading run axis of every leaf across all devices (a no-op on one)."""
-    devices = jax.devices()
-    if len(devices) == 1 or n_runs % len(devices):
-        return tree
-    mesh = jax.sharding.Mesh(np.array(devices), ("runs",))
-    sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("runs"))
-    return jax.device_put(tree, sharding)
-
-
-def make_trainer(task: Task) -> Callable[..., list[dict]]:
-    """Compile ``task`` once and return ``train(lrs, seeds, on_chunk=None)``.
-
-    ``train`` trains one run per ``(lrs[i], seeds[i])`` together (vmapped, the run axis
-    sharded over the devices, padded to a multiple of their count) and returns one dict
-    per run: ``steps`` (0, eval_every, ...), ``train_loss`` (mean over each chunk, None
-    at step 0), every ``evaluate``/``measure`` output as a list over ``steps``, and
-    ``final`` (``final_evaluate``). ``on_chunk(chunk_index, mean_train_loss)`` reports
-    progress. Calls with the same number of runs reuse the compiled code.
-    """
-    chunk = _compile_chunk(task)
-    observe = jax.jit(jax.vmap(lambda p, k: _observe(task, p, k)))
-    final_evaluate = jax.jit(jax.vmap(task.final_evaluate))
-
-    def start(keys, lrs):
-        params = jax.vmap(task.init)(keys)
-        return params, jax.vmap(lambda p, lr: task.optimizer(lr).init(p))(params, lrs)
-
-    start = jax.jit(start)
-
-    def train(lrs: Sequence[float], seeds: Sequence[int], on_chunk=None) -> list[dict]:
-        if len(lrs) != len(seeds) or not lrs:
-            raise ValueError("lrs and seeds must be non-empty and of equal length")
-        n = len(lrs)
-        padded = n + (-n) % len(jax.devices())
-        lrs_p = list(lrs) + [lrs[-1]] * (padded - n)
-        seeds_p = [int(s) for s in seeds] + [int(seeds[-1])] * (padded - n)
-        keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_p, jnp.uint32))
-        data_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
-        lr_arr = jnp.asarray(lrs_p, jnp.float32)
-        params, opt_state = start(keys, lr_arr)
-        params, opt_state, lr_arr, data_keys = _shard(
-            (params, opt_state, lr_arr, data_keys), padded
-        )
-        history = [jax.device_get(observe(params, data_keys))]
-        train_losses = [np.full(padded, np.nan)]
-        for c in range(task.steps // task.eval_every):
-            params, opt_state, loss = chunk(params, opt_state, lr_arr, data_keys, c)
-            train_losses.append(np.asarray(loss))
-            history.append(jax.device_get(observe(params, data_keys)))
-            if on_chunk is not None:
-                on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
-        final = jax.device_get(final_evaluate(params))
-        records = []
-        for i in range(n):
-            rec = {
-                "steps": list(range(0, task.steps + 1, task.eval_every)),
-                "train_loss": [None] + [_num(t[i]) for t in train_losses[1:]],
-            }
-            for name in history[0]:
-                rec[name] = [_num(h[name][i]) for h in history]
-            rec["final"] = {k: _num(v[i]) for k, v in final.items()}
-            records.append(rec)
-        return records
-
-    return train
-
-
-def train_runs(task: Task, lrs, seeds, *, on_chunk=None) -> list[dict]:
-    """Train the runs ``zip(lrs, seeds)`` of ``task`` together; see :func:`make_trainer`."""
-    return make_trainer(task)(lrs, seeds, on_chunk)
-
-
-def _num(x):
-    """JSON-able float (or nested list) from an array; NaN/inf become None."""
-    a = np.asarray(x, np.float64)
-    if a.ndim == 0:
-        v = float(a)
-        return v if math.isfinite(v) else None
-    return [_num(v) for v in a]
-
-
-# --------------------------------------------------------------------------- results files
-
-
-def provenance(argv: Sequence[str] | None = None) -> dict:
-    """Return the command, commit, device and package versions of this process."""
-
-    def git(*args):
-        try:
-            out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
-            return out.stdout.strip() if out.returncode == 0 else "unknown"
-        except (OSError, subprocess.TimeoutExpired):
-            return "unknown"
-
-    dirty = git("status", "--porcelain", "--", "book")
-    versions = {}
-    for pkg in ("jax", "jaxlib", "optax", "numpy"):
-        try:
-            versions[pkg] = importlib.import_module(pkg).__version__
-        except (ImportError, AttributeError):
-            versions[pkg] = "unknown"
-    devices = jax.devices()
-    return {
-        "command": " ".join(argv if argv is not None else sys.argv),
-        "commit": git("rev-parse", "HEAD") + (" (book/ modified)" if dirty else ""),
-        "device": f"{len(devices)} x {devices[0].device_kind} ({jax.default_backend()})",
-        "cpu_count": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "versions": versions,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
-def read_results(path: str | os.PathLike, experiment: Experiment | None = None) -> dict:
-    """Read a results file: ``{"header": dict, "sessions": [dict], "runs": [dict]}``.
-
-    Raises :class:`ResultsFileError` naming the line if the file is not a results file of
-    this format, belongs to another experiment or grid (when ``experiment`` is given), or
-    has a line that does not parse (e.g. cut short by a crash: remove that line to resume).
-    """
-    path = Path(path)
-    lines = path.read_text().splitlines()
-    if not lines:
-        raise ResultsFileError(f"{path} is empty; remove it or choose another --out")
-    parsed = []
-    for i, line in enumerate(lines, 1):
-        try:
-            parsed.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            raise ResultsFileError(
-                f"{path}, line {i}: not valid JSON ({e.msg}); the file is corrupt or was "
-                "cut short. It is left untouched: fix or delete that line to resume."
-            ) from None
-    header = parsed[0]
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ResultsFileError(
-            f"{path} is not a {FORMAT} results file (first line has no matching 'format'); "
-            "refusing to append to it"
-        )
-    if experiment is not None:
-        if header.get("experiment") != experiment.name:
-            raise ResultsFileError(
-                f"{path} holds experiment {header.get('experiment')!r}, not {experiment.name!r}"
-            )
-        if header.get("grid_hash") != experiment.grid_hash:
-            raise ResultsFileError(
-                f"{path} was written for another grid of {experiment.name!r} (grid hash "
-                f"{header.get('grid_hash')} != {experiment.grid_hash}); use a new --out"
-            )
-    runs, sessions = [], []
-    for i, rec in enumerate(parsed[1:], 2):
-        kind = rec.get("kind") if isinstance(rec, dict) else None
-        if kind == "run" and "config" in rec:
-            runs.append(rec)
-        elif kind == "session":
-            sessions.append(rec)
-        else:
-            raise ResultsFileError(f"{path}, line {i}: unknown record {str(rec)[:80]!r}")
-    keys = [run_key(r["config"]) for r in runs]
-    if len(set(keys)) != len(keys):
-        raise ResultsFileError(f"{path} holds the same run twice")
-    return {"header": header, "sessions": sessions, "runs": runs}
-
-
-def _append(path: Path, record: dict) -> None:
-    with path.open("a") as f:
-        f.write(json.dumps(record, allow_nan=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def choose_mode(mode: str) -> str:
@@ -374,12 +173,12 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only) 
     prov = provenance(argv)
     if out.exists():
         done = {run_key(r["config"]) for r in read_results(out, exp)["runs"]}
-        _append(out, {"kind": "session", "mode": mode, **prov})
+        append_record(out, {"kind": "session", "mode": mode, **prov})
     else:
         done = set()
         header = {"format": FORMAT, "experiment": exp.name, "description": exp.description}
         header.update(grid_hash=exp.grid_hash, n_runs=len(exp.grid), mode=mode, **prov)
-        _append(out, header)
+        append_record(out, header)
 
     pending = [r for r in exp.grid if run_key(r) not in done]
     if only:
@@ -418,7 +217,7 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only) 
             results = trainer([r["lr"] for r in batch], [r["seed"] for r in batch], on_chunk)
             wall = time.perf_counter() - t0
             for cfg, res in zip(batch, results, strict=True):
-                _append(
+                append_record(
                     out,
                     {
                         "kind": "run",
@@ -434,54 +233,6 @@ def _run_locked(exp, out, mode, max_runs, progress, argv, pause, reverse, only) 
             bar.refresh()
     bar.close()
     return out
-
-
-def merge_results(a: str | os.PathLike, b: str | os.PathLike, out: str | os.PathLike) -> int:
-    """Write to ``out`` the runs of ``a`` and of ``b`` (two files of one experiment and grid).
-
-    ``a``'s header comes first; ``b``'s header and sessions become session records, so
-    the provenance of both is kept. A run in both files must have equal final metrics.
-    Returns the number of runs written; raises :class:`ResultsFileError` otherwise.
-    """
-    da, db = read_results(a), read_results(b)
-    for key in ("format", "experiment", "grid_hash"):
-        if da["header"].get(key) != db["header"].get(key):
-            raise ResultsFileError(f"{a} and {b} differ in {key}; they cannot be merged")
-    out = Path(out)
-    if out.exists():
-        raise ResultsFileError(f"{out} exists; merge writes a new file")
-    runs = {run_key(r["config"]): r for r in da["runs"]}
-    for r in db["runs"]:
-        k = run_key(r["config"])
-        if k in runs and runs[k]["final"] != r["final"]:
-            raise ResultsFileError(f"{a} and {b} disagree on run {k}")
-        runs.setdefault(k, r)
-    b_header = {k: v for k, v in db["header"].items() if k != "format"}
-    lines = [da["header"], *da["sessions"], {"kind": "session", **b_header}, *db["sessions"]]
-    order = {run_key(r): i for i, r in enumerate(get(da["header"]["experiment"]).grid)}
-    lines += sorted(runs.values(), key=lambda r: order.get(run_key(r["config"]), len(order)))
-    out.write_text("".join(json.dumps(x, allow_nan=False) + "\n" for x in lines))
-    return len(runs)
-
-
-def compare_results(a: str | os.PathLike, b: str | os.PathLike, metric: str = "final") -> float:
-    """Return the largest |difference| between the final metrics of the runs of two files.
-
-    Raises ValueError if they do not hold the same runs.
-    """
-    ra = {run_key(r["config"]): r for r in read_results(a)["runs"]}
-    rb = {run_key(r["config"]): r for r in read_results(b)["runs"]}
-    if set(ra) != set(rb):
-        raise ValueError(f"{a} and {b} hold different runs ({len(ra)} vs {len(rb)})")
-    worst = 0.0
-    for k, r in ra.items():
-        for name, v in r[metric].items():
-            w = rb[k][metric][name]
-            if (v is None) != (w is None):
-                return math.inf
-            if v is not None:
-                worst = max(worst, abs(v - w))
-    return worst
 
 
 def bench(experiment: Experiment | str, runs: int = 3, group_index: int = 0) -> dict:
@@ -524,14 +275,66 @@ def bench(experiment: Experiment | str, runs: int = 3, group_index: int = 0) -> 
 # --------------------------------------------------------------------------- command line
 
 
+def _cmd_list(args) -> int:
+    for name in experiment_names():
+        e = get(name)
+        print(f"{name}: {len(e.grid)} runs. {e.description}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    try:
+        run_experiment(
+            args.experiment,
+            args.out,
+            mode=args.mode,
+            max_runs=args.max_runs,
+            progress=not args.quiet,
+            argv=["python -m book.sweep", *args.argv],
+            pause=args.pause,
+            reverse=args.reverse,
+            only={k: v.split(",") for k, v in (o.split("=", 1) for o in args.only)},
+        )
+    except ResultsFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    gap = compare_results(args.a, args.b)
+    print(f"largest difference of final metrics: {gap:.2e}")
+    return 0 if gap <= args.tolerance else 1
+
+
+def _cmd_merge(args) -> int:
+    try:
+        n = merge_results(args.a, args.b, args.out)
+    except ResultsFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{n} runs written to {args.out}")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    result = bench(args.experiment, args.runs)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"loop {result['loop_s']:.1f} s, vmap {result['vmap_s']:.1f} s for {args.runs} runs")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (``python -m book.sweep --help``); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="python -m book.sweep", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the registered experiments")
+    sub.add_parser("list", help="list the experiments").set_defaults(func=_cmd_list)
     run = sub.add_parser("run", help="run (or resume) an experiment")
+    run.set_defaults(func=_cmd_run)
     run.add_argument("experiment")
     run.add_argument("--out", required=True)
     run.add_argument("--mode", choices=MODES, default="auto")
@@ -547,55 +350,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train only runs whose KEY is one of the values, in that order",
     )
     mg = sub.add_parser("merge", help="join two results files of one experiment")
+    mg.set_defaults(func=_cmd_merge)
     mg.add_argument("a")
     mg.add_argument("b")
     mg.add_argument("--out", required=True)
     cmp = sub.add_parser("compare", help="largest difference of final metrics of two files")
+    cmp.set_defaults(func=_cmd_compare)
     cmp.add_argument("a")
     cmp.add_argument("b")
     cmp.add_argument("--tolerance", type=float, default=1e-4)
     bn = sub.add_parser("bench", help="time looped vs vmapped runs of one group")
+    bn.set_defaults(func=_cmd_bench)
     bn.add_argument("experiment")
     bn.add_argument("--runs", type=int, default=3)
     bn.add_argument("--out", required=True, help="JSON file for the timings")
     args = parser.parse_args(argv)
-    if args.command == "list":
-        for name in experiment_names():
-            e = get(name)
-            print(f"{name}: {len(e.grid)} runs. {e.description}")
-    elif args.command == "run":
-        try:
-            run_experiment(
-                args.experiment,
-                args.out,
-                mode=args.mode,
-                max_runs=args.max_runs,
-                progress=not args.quiet,
-                argv=["python -m book.sweep", *argv],
-                pause=args.pause,
-                reverse=args.reverse,
-                only={k: v.split(",") for k, v in (o.split("=", 1) for o in args.only)},
-            )
-        except ResultsFileError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-    elif args.command == "compare":
-        gap = compare_results(args.a, args.b)
-        print(f"largest difference of final metrics: {gap:.2e}")
-        return 0 if gap <= args.tolerance else 1
-    elif args.command == "merge":
-        try:
-            n = merge_results(args.a, args.b, args.out)
-        except ResultsFileError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        print(f"{n} runs written to {args.out}")
-    elif args.command == "bench":
-        result = bench(args.experiment, args.runs)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-        print(f"loop {result['loop_s']:.1f} s, vmap {result['vmap_s']:.1f} s for {args.runs} runs")
-    return 0
+    args.argv = argv
+    return args.func(args)
 
 
 if __name__ == "__main__":

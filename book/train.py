@@ -7,13 +7,16 @@ chapters use: several runs at once (seeds and learning rates along a leading axi
 advancing in chunks of ``record_every`` steps; after each chunk ``record_fn`` measures
 the parameters (chapter 1 records each layer's activation statistics), and progress is
 printed at fixed fractions. Its compiled chunk is cached: a second call with the same
-functions and shapes does not recompile.
+functions and shapes does not recompile. :func:`make_trainer` is the same engine for a
+sweep's :class:`~book.experiment.Task` (batches drawn by the task, evaluations recorded,
+the run axis sharded over devices); :mod:`book.sweep` runs and stores those.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jax
@@ -22,6 +25,7 @@ import numpy as np
 import optax
 
 from book.checks import check_positive_ints
+from book.experiment import Task
 from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
 
 __all__ = [
@@ -32,6 +36,8 @@ __all__ = [
     "train",
     "train_steps",
     "descend",
+    "make_trainer",
+    "train_runs",
 ]
 
 
@@ -266,3 +272,113 @@ def descend(
         return losses, path
 
     return jax.vmap(one_run)(init_params, data, learning_rates)
+
+
+# ---------------------------------------------------------------- the sweeps' engine: a Task
+
+
+def _num(x):
+    """JSON-able float (or nested list) from an array; NaN/inf become None."""
+    a = np.asarray(x, np.float64)
+    if a.ndim == 0:
+        v = float(a)
+        return v if math.isfinite(v) else None
+    return [_num(v) for v in a]
+
+
+def _compile_chunk(task: Task):
+    """One jitted call: ``eval_every`` steps of every run (vmapped)."""
+
+    def one_run(params, opt_state, lr, key, chunk):
+        sampled_step = optimizer_step(task.loss, task.optimizer(lr))
+
+        def step(carry, step_key):
+            return sampled_step(carry, task.sample_batch(step_key))
+
+        keys = jax.random.split(jax.random.fold_in(key, chunk), task.eval_every)
+        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), keys)
+        return params, opt_state, losses.mean()
+
+    return jax.jit(jax.vmap(one_run, in_axes=(0, 0, 0, 0, None)))
+
+
+def _observe(task: Task, params, key):
+    out = dict(task.evaluate(params))
+    if task.measure is not None:
+        batch = task.sample_batch(jax.random.fold_in(key, 2**30))  # the same batch each time
+        grads = jax.grad(task.loss)(params, batch)
+        out.update(task.measure(params, grads))
+    return out
+
+
+def _shard(tree, n_runs: int):
+    """Place the leading run axis of every leaf across all devices (a no-op on one)."""
+    devices = jax.devices()
+    if len(devices) == 1 or n_runs % len(devices):
+        return tree
+    mesh = jax.sharding.Mesh(np.array(devices), ("runs",))
+    sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("runs"))
+    return jax.device_put(tree, sharding)
+
+
+def make_trainer(task: Task) -> Callable[..., list[dict]]:
+    """Compile ``task`` once and return ``train(lrs, seeds, on_chunk=None)``.
+
+    ``train`` trains one run per ``(lrs[i], seeds[i])`` together (vmapped, the run axis
+    sharded over the devices, padded to a multiple of their count) and returns one dict
+    per run: ``steps`` (0, eval_every, ...), ``train_loss`` (mean over each chunk, None
+    at step 0), every ``evaluate``/``measure`` output as a list over ``steps``, and
+    ``final`` (``final_evaluate``). ``on_chunk(chunk_index, mean_train_loss)`` reports
+    progress. Calls with the same number of runs reuse the compiled code.
+    """
+    chunk = _compile_chunk(task)
+    observe = jax.jit(jax.vmap(lambda p, k: _observe(task, p, k)))
+    final_evaluate = jax.jit(jax.vmap(task.final_evaluate))
+
+    def start(keys, lrs):
+        params = jax.vmap(task.init)(keys)
+        return params, jax.vmap(lambda p, lr: task.optimizer(lr).init(p))(params, lrs)
+
+    start = jax.jit(start)
+
+    def train(lrs: Sequence[float], seeds: Sequence[int], on_chunk=None) -> list[dict]:
+        if len(lrs) != len(seeds) or not lrs:
+            raise ValueError("lrs and seeds must be non-empty and of equal length")
+        n = len(lrs)
+        padded = n + (-n) % len(jax.devices())
+        lrs_p = list(lrs) + [lrs[-1]] * (padded - n)
+        seeds_p = [int(s) for s in seeds] + [int(seeds[-1])] * (padded - n)
+        keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_p, jnp.uint32))
+        data_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+        lr_arr = jnp.asarray(lrs_p, jnp.float32)
+        params, opt_state = start(keys, lr_arr)
+        params, opt_state, lr_arr, data_keys = _shard(
+            (params, opt_state, lr_arr, data_keys), padded
+        )
+        history = [jax.device_get(observe(params, data_keys))]
+        train_losses = [np.full(padded, np.nan)]
+        for c in range(task.steps // task.eval_every):
+            params, opt_state, loss = chunk(params, opt_state, lr_arr, data_keys, c)
+            train_losses.append(np.asarray(loss))
+            history.append(jax.device_get(observe(params, data_keys)))
+            if on_chunk is not None:
+                on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
+        final = jax.device_get(final_evaluate(params))
+        records = []
+        for i in range(n):
+            rec = {
+                "steps": list(range(0, task.steps + 1, task.eval_every)),
+                "train_loss": [None] + [_num(t[i]) for t in train_losses[1:]],
+            }
+            for name in history[0]:
+                rec[name] = [_num(h[name][i]) for h in history]
+            rec["final"] = {k: _num(v[i]) for k, v in final.items()}
+            records.append(rec)
+        return records
+
+    return train
+
+
+def train_runs(task: Task, lrs, seeds, *, on_chunk=None) -> list[dict]:
+    """Train the runs ``zip(lrs, seeds)`` of ``task`` together; see :func:`make_trainer`."""
+    return make_trainer(task)(lrs, seeds, on_chunk)
