@@ -27,6 +27,12 @@ __all__ = [
     "ATTENTIONS",
     "Config",
     "init",
+    "init_attention",
+    "init_ffn",
+    "init_block",
+    "attention",
+    "ffn",
+    "block",
     "apply",
     "loss",
     "param_count",
@@ -164,7 +170,7 @@ def init(
     """
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
-    d, n_gate = config.d_model, config.n_heads
+    d = config.d_model
     keys = jax.random.split(key, config.n_layers + 3)
     params = {
         "token_embedding": _dense(keys[0], config.vocab_size, d),
@@ -174,24 +180,36 @@ def init(
     }
     if not config.tie_embeddings:
         params["unembedding"] = _dense(keys[2], d, config.vocab_size)
-    for k in keys[3:]:
-        k_qkv, k_out, k_gate, k_ffn = jax.random.split(k, 4)
-        attention = {
-            "qkv": _dense(k_qkv, d, 3 * d),
-            "out": _dense(k_out, d, d, 0.02 / math.sqrt(2 * config.n_layers)),
-        }
-        if config.attention in ("gated", "gated_dense"):
-            width = d if config.attention_gate == "elementwise" else n_gate
-            attention["gate"] = _dense(k_gate, d, width)
-        params["blocks"].append(
-            {
-                "ln_attention": _layer_norm_params(d),
-                "attention": attention,
-                "ln_ffn": _layer_norm_params(d),
-                "ffn": (ffn_init or init_ffn)(k_ffn, config),
-            }
-        )
+    params["blocks"] = [init_block(k, config, ffn_init) for k in keys[3:]]
     return params
+
+
+def init_attention(key: jax.Array, config: Config) -> dict:
+    """Return one block's attention weights ``{"qkv", "out", ["gate"]}`` from the block's
+    ``key`` (the first three of its four-way split; the fourth is the FFN's)."""
+    d = config.d_model
+    k_qkv, k_out, k_gate, _ = jax.random.split(key, 4)
+    params = {
+        "qkv": _dense(k_qkv, d, 3 * d),
+        "out": _dense(k_out, d, d, 0.02 / math.sqrt(2 * config.n_layers)),
+    }
+    if config.attention in ("gated", "gated_dense"):
+        width = d if config.attention_gate == "elementwise" else config.n_heads
+        params["gate"] = _dense(k_gate, d, width)
+    return params
+
+
+def init_block(
+    key: jax.Array, config: Config, ffn_init: Callable[[jax.Array, Config], object] | None = None
+) -> dict:
+    """Return one pre-LayerNorm block's parameters: two LayerNorms, attention and FFN."""
+    k_ffn = jax.random.split(key, 4)[3]  # the block's key split four ways, as attention's
+    return {
+        "ln_attention": _layer_norm_params(config.d_model),
+        "attention": init_attention(key, config),
+        "ln_ffn": _layer_norm_params(config.d_model),
+        "ffn": (ffn_init or init_ffn)(k_ffn, config),
+    }
 
 
 def layer_norm(p: dict, x: jax.Array, eps: float = 1e-5) -> jax.Array:
@@ -241,6 +259,25 @@ def ffn(p: dict, x: jax.Array, config: Config) -> tuple[jax.Array, dict]:
     return hidden @ p["down"], {"ffn_pre": pre, "ffn_hidden": hidden}
 
 
+def block(
+    p: dict,
+    x: jax.Array,
+    config: Config,
+    *,
+    ffn_fn: Callable[[object, jax.Array, Config], tuple[jax.Array, dict]] | None = None,
+) -> tuple[jax.Array, dict]:
+    """One pre-LayerNorm block: ``x + attention(LN(x))``, then ``+ FFN(LN(x))``.
+
+    Returns ``(x, intermediates)``: the attention's and the FFN's intermediates, the
+    attention output ``attention_out``, the FFN output ``ffn_out`` and ``block_out``.
+    """
+    a, inter = attention(p["attention"], layer_norm(p["ln_attention"], x), config)
+    x = x + a
+    f, ffn_inter = (ffn_fn or ffn)(p["ffn"], layer_norm(p["ln_ffn"], x), config)
+    x = x + f
+    return x, {**inter, **ffn_inter, "attention_out": a, "ffn_out": f, "block_out": x}
+
+
 def apply(
     params: dict,
     tokens: jax.Array,
@@ -253,8 +290,8 @@ def apply(
 
     ``ffn_fn(ffn_params, x, config) -> (output, intermediates)`` replaces the FFN
     (chapter 5). With ``return_intermediates`` returns ``(logits, blocks)``, one dict per
-    block with the attention weights, FFN pre-activations and hidden activations, the FFN
-    output ``ffn_out`` and the block output ``block_out`` (chapters 3 and 5).
+    block (:func:`block`): the attention weights and output, FFN pre-activations and
+    hidden activations, the FFN output and the block output (chapters 3 and 5).
     """
     if tokens.ndim != 2 or tokens.shape[1] > config.context:
         raise ValueError(f"tokens must be (batch, time <= {config.context}), got {tokens.shape}")
@@ -262,11 +299,8 @@ def apply(
     x = params["token_embedding"][tokens] + params["position_embedding"][:T]
     blocks = []
     for p in params["blocks"]:
-        a, inter = attention(p["attention"], layer_norm(p["ln_attention"], x), config)
-        x = x + a
-        f, ffn_inter = (ffn_fn or ffn)(p["ffn"], layer_norm(p["ln_ffn"], x), config)
-        x = x + f
-        blocks.append({**inter, **ffn_inter, "ffn_out": f, "block_out": x})
+        x, inter = block(p, x, config, ffn_fn=ffn_fn)
+        blocks.append(inter)
     x = layer_norm(params["ln_final"], x)
     unembedding = params.get("unembedding", params["token_embedding"].T)
     logits = x @ unembedding

@@ -165,3 +165,18 @@ def test_the_ablation_ffns_compute_what_their_names_say():
     assert float(jnp.abs(out["none"][0]).max()) == 0.0
     grads = jax.grad(lambda q: tf.ffn(q, x, tf.Config(**SMALL, ffn="none"))[0].sum())(p)
     assert all(float(jnp.abs(g).max()) == 0.0 for g in grads.values())
+
+
+def test_a_block_adds_its_attention_and_ffn_outputs_to_the_residual_stream():
+    config = tf.Config(vocab_size=20, context=8, d_model=16, n_layers=2, n_heads=2, ffn="gelu")
+    params = tf.init(jax.random.key(0), config)
+    tokens = jax.random.randint(jax.random.key(1), (3, 8), 0, 20)
+    _, blocks = tf.apply(params, tokens, config, return_intermediates=True)
+    x0 = params["token_embedding"][tokens] + params["position_embedding"][:8]
+    x1, inter = tf.block(params["blocks"][0], x0, config)
+    np.testing.assert_allclose(x1, x0 + inter["attention_out"] + inter["ffn_out"], atol=1e-6)
+    np.testing.assert_array_equal(inter["block_out"], blocks[0]["block_out"])
+    # one block's initialisation is the same whether made alone or by init
+    alone = tf.init_block(jax.random.split(jax.random.key(0), config.n_layers + 3)[3], config)
+    same = jax.tree_util.tree_map(lambda a, b: bool((a == b).all()), alone, params["blocks"][0])
+    assert all(jax.tree_util.tree_leaves(same))

@@ -1,89 +1,18 @@
-"""Sigmoid gates (chapter 5): gated FFNs, a plain-JAX LSTM, and how far gradients reach.
+"""A plain-JAX LSTM (chapter 5): the forget gate's bias and how far gradients reach.
 
-A gate is a sigmoid that decides *how much* of a signal passes, each unit on its own.
-This module holds the gated feed-forward layers of modern LLMs (GLU, SwiGLU), a
-counter of the sigmoids a function evaluates (read from its jaxpr), an LSTM written
-with ``lax.scan`` whose forget-gate bias is a parameter of the initialisation, a
-recall task that needs long memory, and the gradient reaching each input step.
+An LSTM written with ``lax.scan`` whose forget-gate bias is a parameter of the
+initialisation, a recall task that needs long memory, and the gradient of the final
+state with respect to each input step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from book.checks import check_positive_ints
 
-__all__ = [
-    "glu",
-    "gtu",
-    "swiglu_ffn",
-    "count_sigmoids",
-    "init_lstm",
-    "lstm_final_state",
-    "lstm_logits",
-    "recall_task",
-    "gradient_reach",
-]
-
-
-def glu(a: jax.Array, g: jax.Array) -> jax.Array:
-    """Return the gated linear unit ``a * sigmoid(g)`` (Dauphin et al. 2017), chapter 5.
-
-    ``a`` is the linear path, ``g`` the gate's pre-activation (same shape).
-    """
-    return a * jax.nn.sigmoid(g)
-
-
-def gtu(a: jax.Array, g: jax.Array) -> jax.Array:
-    """Return the gated tanh unit ``tanh(a) * sigmoid(g)``: GLU with a squashed path."""
-    return jnp.tanh(a) * jax.nn.sigmoid(g)
-
-
-def swiglu_ffn(params: dict, x: jax.Array) -> jax.Array:
-    """Return the SwiGLU feed-forward layer ``(silu(x W_gate) * x W_up) W_down``.
-
-    ``params`` holds ``gate`` and ``up`` (d, hidden) and ``down`` (hidden, d); ``x`` is
-    (..., d). SiLU(z) = z * sigmoid(z), so each hidden unit of each token evaluates one
-    sigmoid (LLaMA's FFN; counted in chapter 5 with :func:`count_sigmoids`).
-    """
-    for name in ("gate", "up", "down"):
-        if name not in params:
-            raise ValueError(f"params must hold 'gate', 'up' and 'down'; missing {name!r}")
-    return (jax.nn.silu(x @ params["gate"]) * (x @ params["up"])) @ params["down"]
-
-
-def _count_in_jaxpr(jaxpr, primitive: str) -> int:
-    total = 0
-    for eqn in jaxpr.eqns:
-        if eqn.primitive.name == primitive:
-            total += sum(int(np.prod(v.aval.shape)) for v in eqn.outvars)
-        for param in eqn.params.values():
-            for inner in param if isinstance(param, (tuple, list)) else (param,):
-                if hasattr(inner, "jaxpr") and hasattr(inner.jaxpr, "eqns"):
-                    total += _count_in_jaxpr(inner.jaxpr, primitive)  # ClosedJaxpr
-                elif hasattr(inner, "eqns"):
-                    total += _count_in_jaxpr(inner, primitive)  # Jaxpr
-    return total
-
-
-def count_sigmoids(fn: Callable, *args) -> int:
-    """Return how many sigmoids (XLA's ``logistic``) one call ``fn(*args)`` evaluates.
-
-    ``args`` may be arrays or ``jax.ShapeDtypeStruct`` (nothing is computed: the count
-    is read from the traced program, including nested jitted calls). Loops (``scan``,
-    ``while``) are counted once per body, not per iteration. Chapter 5.
-    """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    closed = jax.make_jaxpr(fn)(*args)
-    return _count_in_jaxpr(closed.jaxpr, "logistic")
-
-
-# ----------------------------------------------------------------------------- the LSTM
+__all__ = ["init_lstm", "lstm_final_state", "lstm_logits", "recall_task", "gradient_reach"]
 
 
 def init_lstm(key: jax.Array, n_in: int, hidden: int, n_out: int, forget_bias: float) -> dict:
