@@ -1,7 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -73,6 +73,10 @@ site-test: book
 # (pip); not part of `make test`. See the README for what it checks and how long it takes.
 colab-like: $(STAMP)
 	$(CPU) $(BIN)/python tests/colab_like.py
+
+# The same with every runtime dependency at its lowest allowed version (pyproject.toml).
+lowest-versions: $(STAMP)
+	$(CPU) $(BIN)/python tests/colab_like.py --floors
 
 # Reliability checks, run by .ci/run after `make test` (offline there). nbval twice more,
 # so it passes three times in a row, once with Eigen single-threaded, so no printed number

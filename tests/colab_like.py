@@ -1,5 +1,8 @@
 """Run every chapter in a Colab-like environment: ``make colab-like`` (needs the network).
 
+With ``--floors`` (``make lowest-versions``) every runtime dependency of ``pyproject.toml``
+is pinned at its lowest allowed version instead (JAX 0.4.30, NumPy 1.26, ...).
+
 Colab's runtime pins an old IPython stack (IPython 7.34, ipykernel 5.5.6) that the course
 package must not upgrade. This builds a new virtual environment under
 ``_build/colab-like`` with that stack, ipywidgets at the package's floor (8.1.0), the
@@ -11,7 +14,9 @@ prints the versions used and each notebook's time. Exits 1 if any notebook fails
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,18 +47,35 @@ def locked(names: list[str]) -> list[str]:
     return [pins[n] for n in names]
 
 
+def floors() -> list[str]:
+    """Return ``name==floor`` for every runtime dependency of ``pyproject.toml`` (plus
+    jaxlib at JAX's floor, which pip would otherwise take at its newest)."""
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = []
+    for dep in deps:
+        m = re.match(r"^([A-Za-z0-9_.-]+)>=([0-9.]+)", dep)
+        if not m:
+            raise SystemExit(f"no floor in dependency {dep!r}")
+        pins.append(f"{m[1]}=={m[2]}")
+        if m[1] == "jax":
+            pins.append(f"jaxlib=={m[2]}")
+    return pins
+
+
 def run(*cmd: str | Path) -> str:
     out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True)
     return out.stdout
 
 
-def build_env() -> Path:
-    """Create the environment; return its python."""
+def build_env(pins: list[str]) -> Path:
+    """Create the environment with ``pins`` installed; return its python."""
     shutil.rmtree(ENV, ignore_errors=True)
     run(sys.executable, "-m", "venv", ENV)
     py = ENV / "bin" / "python"
     pip = [py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    run(*pip, *PINS, *locked(FROM_LOCK))
+    run(*pip, *pins)
     with tempfile.TemporaryDirectory() as wheels:
         run(py, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, ROOT)
         run(*pip, "--no-deps", *Path(wheels).glob("*.whl"))
@@ -63,16 +85,19 @@ def build_env() -> Path:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--floors", action="store_true", help="every dependency at its floor")
+    args = parser.parse_args()
     t0 = time.perf_counter()
-    py = build_env()
+    py = build_env(floors() if args.floors else [*PINS, *locked(FROM_LOCK)])
     print(f"environment built in {time.perf_counter() - t0:.0f} s:")
     print(
         run(
             py,
             "-c",
             "from importlib.metadata import version as v; print(', '.join(f'{n} {v(n)}' for n "
-            "in ['ipython', 'ipykernel', 'ipywidgets', 'jupyter_client', 'jax', 'numpy', "
-            "'matplotlib', 'why-sigmoid-course']))",
+            "in ['ipython', 'ipykernel', 'ipywidgets', 'jupyter_client', 'jax', 'jaxlib', 'optax', "
+            "'numpy', 'scipy', 'matplotlib', 'scikit-learn', 'tqdm', 'why-sigmoid-course']))",
         ).strip()
     )
     os.environ["JUPYTER_PATH"] = str(ENV / "share" / "jupyter")
