@@ -27,17 +27,17 @@ def write_ledger_page(root: Path, arguments=None) -> bool:
     Raises ExtensionError (saying to run ``make book``) when it cannot be generated.
     """
     try:
-        from book.ledger import claims_in_notebook, render_ledger
+        from book.ledger import book_claims, render_ledger
         from book.verdict import ARGUMENTS, render_verdict
     except ImportError as err:  # the course package is not installed
         raise ExtensionError(
             f"cannot generate {PAGE} ({err}); run `make book`, which installs the course "
             "environment and writes it"
         ) from err
-    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
-    if not notebooks:
-        raise ExtensionError(f"no notebooks under {root / 'notebooks'}; run `make book`")
-    entries = [e for nb in notebooks for e in claims_in_notebook(nb)]
+    try:
+        entries = book_claims(root)
+    except FileNotFoundError as err:
+        raise ExtensionError(f"{err}; run `make book`") from err
     try:
         pages = {
             PAGE: render_ledger(entries),

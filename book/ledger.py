@@ -15,7 +15,7 @@ from pathlib import Path
 
 from book.claims import TICK
 
-__all__ = ["LedgerEntry", "claims_in_notebook", "render_ledger", "main"]
+__all__ = ["LedgerEntry", "claims_in_notebook", "book_claims", "render_ledger", "main"]
 
 _CLAIM_LINE = re.compile(rf"^{TICK} (?P<statement>.+) \(evidence: (?P<evidence>.+)\)$")
 _HEADING = re.compile(r"^#\s+(?P<title>.+)$", re.MULTILINE)
@@ -62,6 +62,15 @@ def claims_in_notebook(path: Path) -> list[LedgerEntry]:
     return entries
 
 
+def book_claims(root: Path | str = ".") -> list[LedgerEntry]:
+    """Return the claims of every ``notebooks/*.ipynb`` under the book ``root``, in
+    notebook order; raise FileNotFoundError when there is no notebook."""
+    notebooks = sorted((Path(root) / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no notebooks found under {Path(root) / 'notebooks'}")
+    return [e for nb in notebooks for e in claims_in_notebook(nb)]
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -91,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     """Write the ledger for ``notebooks/*.ipynb`` under the book root (argv[0], default '.')."""
     argv = sys.argv[1:] if argv is None else argv
     root = Path(argv[0]) if argv else Path(".")
-    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
-    if not notebooks:
-        raise SystemExit(f"no notebooks found under {root / 'notebooks'}")
-    entries = [e for nb in notebooks for e in claims_in_notebook(nb)]
+    try:
+        entries = book_claims(root)
+    except FileNotFoundError as err:
+        raise SystemExit(str(err)) from None
     out = root / "appendices" / "claims_ledger.md"
     out.write_text(render_ledger(entries), encoding="utf-8")
-    print(f"wrote {out} with {len(entries)} claims from {len(notebooks)} notebooks")
+    print(f"wrote {out} with {len(entries)} claims")
     return 0
 
 

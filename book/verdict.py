@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from book.ledger import LedgerEntry, claims_in_notebook
+from book.ledger import LedgerEntry, book_claims
 
 __all__ = ["Evidence", "Argument", "ARGUMENTS", "find_claim", "render_verdict", "main"]
 
@@ -249,10 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     """Write ``verdict.md`` under the book root (argv[0], default '.')."""
     argv = sys.argv[1:] if argv is None else argv
     root = Path(argv[0]) if argv else Path(".")
-    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
-    if not notebooks:
-        raise SystemExit(f"no notebooks found under {root / 'notebooks'}")
-    entries = [e for nb in notebooks for e in claims_in_notebook(nb)]
+    try:
+        entries = book_claims(root)
+    except FileNotFoundError as err:
+        raise SystemExit(str(err)) from None
     out = root / "verdict.md"
     out.write_text(render_verdict(entries), encoding="utf-8")
     print(f"wrote {out} from {sum(len(a.evidence) for a in ARGUMENTS)} claims")

@@ -53,3 +53,11 @@ def test_ledger_of_the_books_notebooks_is_not_empty():
     total = sum(len(claims_in_notebook(p)) for p in (root / "notebooks").glob("*.ipynb"))
     assert total >= 10
     assert json.loads((root / "notebooks" / "01_saturation.ipynb").read_text())["cells"]
+
+
+def test_book_claims_names_the_folder_without_notebooks(tmp_path):
+    from book.ledger import book_claims
+
+    (tmp_path / "notebooks").mkdir()
+    with pytest.raises(FileNotFoundError, match="no notebooks found"):
+        book_claims(tmp_path)

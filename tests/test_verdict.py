@@ -2,16 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from book.ledger import LedgerEntry, claims_in_notebook
+from book.ledger import LedgerEntry, book_claims
 from book.verdict import ARGUMENTS, Argument, Evidence, find_claim, main, render_verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _entries():
-    return [
-        e for nb in sorted((ROOT / "notebooks").glob("*.ipynb")) for e in claims_in_notebook(nb)
-    ]
+    return book_claims(ROOT)
 
 
 def test_every_number_on_the_verdict_page_is_one_stored_claim():
