@@ -1,7 +1,7 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions book-size
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -109,6 +109,10 @@ bench: $(STAMP)
 	$(COLD) $(BIN)/python benchmarks/run.py
 
 # Every notebook executed cell by cell: the slowest cells and the share spent compiling.
+# Words, hedges per 1,000 words, code lines, longest cell and claims of every notebook.
+book-size: $(STAMP)
+	$(BIN)/python benchmarks/book_size.py
+
 profile: $(STAMP)
 	$(COLD) $(BIN)/python benchmarks/profile_cells.py
 

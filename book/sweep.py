@@ -68,7 +68,11 @@ __all__ = [
     "bench",
 ]
 
-MODES = ("auto", "vmap", "loop")
+# "vmap" trains a group's pending runs together (one compilation per group; on the
+# course's 2-core CPU no faster than a loop on one device, faster sharded over two host
+# devices: `python -m book.sweep bench`, reported in the reproducibility appendix);
+# "loop" trains them one at a time.
+MODES = ("vmap", "loop")
 
 
 def get(name: str) -> Experiment:
@@ -82,24 +86,18 @@ def experiment_names() -> list[str]:
     return sorted(experiments.EXPERIMENTS)
 
 
-def choose_mode(mode: str) -> str:
-    """Resolve ``"auto"`` to ``"vmap"`` on every backend.
-
-    On accelerators vmapping is the point. On the course's 2-core CPU (``python -m
-    book.sweep bench``, reported in chapter 3) vmapping 25 small MLP runs on one device
-    was no faster than a loop, but vmapped and sharded over two host devices it was,
-    and vmapping compiles once per group instead of once per run.
-    """
+def check_mode(mode: str) -> str:
+    """Return ``mode`` if it is one of :data:`MODES`; ValueError lists the valid modes."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
-    return "vmap" if mode == "auto" else mode
+    return mode
 
 
 def run_experiment(
     experiment: Experiment | str,
     out: str | os.PathLike,
     *,
-    mode: str = "auto",
+    mode: str = "vmap",
     max_runs: int | None = None,
     progress: bool = True,
     argv: Sequence[str] | None = None,
@@ -110,7 +108,7 @@ def run_experiment(
     """Train every run of ``experiment`` not yet in ``out`` and append each as it ends.
 
     ``mode``: ``"vmap"`` trains the pending runs of a group together, ``"loop"`` one at a
-    time, ``"auto"`` picks per device (:func:`choose_mode`). ``max_runs`` stops after that
+    time (:data:`MODES`). ``max_runs`` stops after that
     many new runs and ``pause`` sleeps that many seconds after each (both for tests).
     ``reverse`` trains the groups last first: a second process writing another file
     can share a long sweep, and :func:`merge_results` joins the two files. ``only``
@@ -119,7 +117,7 @@ def run_experiment(
     Returns the path of the results file.
     """
     exp = get(experiment) if isinstance(experiment, str) else experiment
-    mode = choose_mode(mode)
+    mode = check_mode(mode)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # one writer per results file: a second sweep on the same file stops at once
@@ -337,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.set_defaults(func=_cmd_run)
     run.add_argument("experiment")
     run.add_argument("--out", required=True)
-    run.add_argument("--mode", choices=MODES, default="auto")
+    run.add_argument("--mode", choices=MODES, default="vmap")
     run.add_argument("--max-runs", type=int, default=None)
     run.add_argument("--quiet", action="store_true")
     run.add_argument("--pause", type=float, default=0.0, help="seconds after each run (tests)")

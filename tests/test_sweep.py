@@ -125,8 +125,10 @@ def test_registry_and_validation():
         experiment.Experiment("x", "", ({"lr": 1.0},), build=lambda g: None)
     with pytest.raises(ValueError, match="distinct"):
         experiment.Experiment("x", "", ({"lr": 1.0, "seed": 0},) * 2, build=lambda g: None)
-    with pytest.raises(ValueError, match="valid: auto, vmap, loop"):
-        sweep.choose_mode("fast")
+    with pytest.raises(ValueError, match="valid: vmap, loop"):
+        sweep.check_mode("fast")
+    with pytest.raises(ValueError, match="valid: vmap, loop"):
+        sweep.run_experiment("smoke", "unused.jsonl", mode="auto")
     assert experiments.get("smoke") is experiments.SMOKE
     assert all(isinstance(e, experiment.Experiment) for e in experiments.EXPERIMENTS.values())
     assert all(name == e.name for name, e in experiments.EXPERIMENTS.items())
