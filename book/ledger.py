@@ -1,8 +1,8 @@
 """Build the claims ledger appendix from the executed notebooks.
 
 The ledger is never written by hand: ``python -m book.ledger`` reads the printed
-claim lines stored in ``notebooks/*.ipynb`` (nbval checks that these outputs match
-a fresh run) and writes ``appendices/claims_ledger.md``.
+claim lines stored in ``notebooks/*.ipynb`` and then ``appendices/*.ipynb`` (nbval
+checks that these outputs match a fresh run) and writes ``appendices/claims_ledger.md``.
 """
 
 from __future__ import annotations
@@ -64,10 +64,13 @@ def claims_in_notebook(path: Path) -> list[LedgerEntry]:
 
 def book_claims(root: Path | str = ".") -> list[LedgerEntry]:
     """Return the claims of every ``notebooks/*.ipynb`` under the book ``root``, in
-    notebook order; raise FileNotFoundError when there is no notebook."""
+    notebook order, then those of the executable appendices (``appendices/*.ipynb``,
+    e.g. the reproducibility checks moved out of the chapters); raise FileNotFoundError
+    when there is no chapter notebook."""
     notebooks = sorted((Path(root) / "notebooks").glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks found under {Path(root) / 'notebooks'}")
+    notebooks += sorted((Path(root) / "appendices").glob("*.ipynb"))
     return [e for nb in notebooks for e in claims_in_notebook(nb)]
 
 
@@ -97,7 +100,7 @@ def render_ledger(entries: list[LedgerEntry]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the ledger for ``notebooks/*.ipynb`` under the book root (argv[0], default '.')."""
+    """Write the ledger of the book's notebooks (:func:`book_claims`) under the book root (argv[0], default '.')."""
     argv = sys.argv[1:] if argv is None else argv
     root = Path(argv[0]) if argv else Path(".")
     try:

@@ -273,3 +273,258 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
             raise ValueError(f"row {cells} has {len(cells)} cells for {len(header)} columns")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- reading runs (chapter 5)
+
+
+def group_runs(runs: Iterable[Mapping], keys: Sequence[str]) -> dict[tuple, list]:
+    """Return ``{(config values of keys): runs}`` with each list in seed order.
+
+    Chapter 5 reads its attention sweep this way: ``group_runs(runs, ("variant", "lr"))``.
+    """
+    if isinstance(keys, str) or not keys or not all(isinstance(k, str) for k in keys):
+        raise TypeError("keys must be a non-empty sequence of config field names")
+    out: dict[tuple, list] = {}
+    for r in runs:
+        out.setdefault(tuple(r["config"][k] for k in keys), []).append(r)
+    if not out:
+        raise ValueError("runs is empty")
+    return {g: sorted(rs, key=lambda r: r["config"]["seed"]) for g, rs in out.items()}
+
+
+def late(runs: Sequence[Mapping], field: str, n: int = 1) -> np.ndarray:
+    """Return one value per run: the mean of the last ``n`` recorded values of ``field``
+    (a history recorded during training); ``n = 1`` gives the value at the end of
+    training (chapter 5)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not runs:
+        raise ValueError("runs is empty")
+    if any(field not in r for r in runs):
+        raise ValueError(f"field {field!r} is not recorded in every run")
+    return np.array([np.mean(r[field][-n:]) for r in runs], dtype=float)
+
+
+def final(runs: Sequence[Mapping], field: str) -> np.ndarray:
+    """Return one value per run of the final metric ``field``, NaN where the run diverged
+    (stored as ``None``) (chapter 5)."""
+    if not runs:
+        raise ValueError("runs is empty")
+    if any(field not in r["final"] for r in runs):
+        raise ValueError(f"field {field!r} is not a final metric of every run")
+    return np.array(
+        [np.nan if r["final"][field] is None else r["final"][field] for r in runs], dtype=float
+    )
+
+
+def paired_if_finite(a, b, level: float = 0.95) -> PairedDifference | None:
+    """Return :func:`paired_difference` of ``a - b``, or ``None`` when a value of either is
+    not finite (a diverged run) (chapter 5)."""
+    if not (
+        np.all(np.isfinite(np.asarray(a, float))) and np.all(np.isfinite(np.asarray(b, float)))
+    ):
+        return None
+    return paired_difference(a, b, level)
+
+
+def geometric_ci(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Return ``(geometric mean, low, high)`` of positive ``values``: a Student-t interval
+    of the logs, mapped back, so the interval of a positive quantity stays positive
+    (chapter 5's attention-sink and activation plots)."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)) or np.any(x <= 0):
+        raise ValueError("values must be 1-D, at least 2, finite and positive")
+    from book.stats import mean_ci
+
+    m, h = mean_ci(np.log(x), level)
+    return float(np.exp(m)), float(np.exp(m - h)), float(np.exp(m + h))
+
+
+def agrees(holds: bool, yes: str, no: str) -> str:
+    """Return the verdict ``yes`` when ``holds`` is true, else ``no``: the verdict a row's
+    own numbers support (chapter 5's closing table)."""
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"holds must be a bool, got {type(holds).__name__}")
+    return yes if holds else no
+
+
+def to_within(gap: float) -> str:
+    """Return ``"exactly"`` for a zero ``gap``, else ``"to within 1e-07"`` and the like."""
+    if not math.isfinite(gap) or gap < 0:
+        raise ValueError(f"gap must be finite and >= 0, got {gap!r}")
+    return "exactly" if gap == 0 else f"to within {gap:.0e}"
+
+
+def papers_table(rows: Iterable[Sequence[object]]) -> str:
+    """Return the Markdown table of results beside the papers: one row per
+    ``(experiment, papers, ours, verdict)`` (chapter 5's closing note)."""
+    return markdown_table(["experiment", "papers", "ours", "verdict"], rows)
+
+
+# Reading a sweep in chapter 3: tuned variants as table rows, ranks, curves, shares.
+__all__ += [
+    "tune_rates_by",
+    "rate_label",
+    "mean_interval",
+    "tuned_rows",
+    "intervals_separate",
+    "ranks",
+    "all_rates_above",
+    "seed_array",
+    "tuned_curves",
+    "paired_gaps",
+    "share_closed",
+]
+
+
+def tune_rates_by(
+    runs: Iterable[Mapping], key: str, select: str, report: str
+) -> dict[object, TunedRate]:
+    """Return ``{value of config[key]: TunedRate}``: :func:`tune_rates` grouped by one
+    config field (chapter 3), checked to be paired.
+
+    Raises ``TypeError`` when ``key`` is not a string and ``ValueError`` when the groups
+    were not all run with the same seeds (then they cannot be compared seed by seed).
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a config field name (str), got {type(key).__name__}")
+    tuned = {g[0]: t for g, t in tune_rates(runs, (key,), select, report).items()}
+    seeds = {t.seeds for t in tuned.values()}
+    if len(seeds) != 1:
+        raise ValueError(f"the groups of {key!r} were run with different seeds: {seeds}")
+    return tuned
+
+
+def rate_label(tuned: TunedRate) -> str:
+    """Return the chosen rate of ``tuned`` as text, marked ``(edge)`` when it is the
+    smallest or largest rate of the grid (chapter 3's tables)."""
+    if not isinstance(tuned, TunedRate):
+        raise TypeError(f"tuned must be a TunedRate, got {type(tuned).__name__}")
+    return f"{tuned.lr:g}" + (" (edge)" if tuned.edge else "")
+
+
+def mean_interval(samples, digits: int = 3, level: float = 0.95) -> str:
+    """Return ``"mean ± half"`` of the Student-t interval of ``samples`` (one value per
+    seed), each with ``digits`` decimals (chapter 3's tables)."""
+    from book.stats import mean_ci
+
+    if not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits must be a non-negative int, got {digits!r}")
+    m, h = mean_ci(samples, level)
+    return f"{m:.{digits}f} ± {h:.{digits}f}"
+
+
+def tuned_rows(
+    tuned: Mapping[object, TunedRate],
+    values: Mapping[object, np.ndarray],
+    order: Sequence,
+    label=str,
+    reference=None,
+) -> list[list[str]]:
+    """Return one table row per variant of ``order``: ``label(variant)``, its tuned rate
+    (:func:`rate_label`), the mean of ``values[variant]`` (one per seed) with its 95%
+    interval and, when ``reference`` is given, its :func:`paired_difference` to
+    ``values[reference]`` ("—" on the reference's own row). Explained in chapter 3.
+
+    Raises ``ValueError`` when a variant of ``order`` (or ``reference``) is missing from
+    ``tuned`` or ``values``.
+    """
+    wanted = list(order) + ([] if reference is None else [reference])
+    missing = [v for v in wanted if v not in values or (v in order and v not in tuned)]
+    if missing:
+        raise ValueError(f"order and reference must name tuned variants; missing {missing}")
+    rows = []
+    for v in order:
+        row = [label(v), rate_label(tuned[v]), mean_interval(values[v])]
+        if reference is not None:
+            row.append(
+                "—" if v == reference else str(paired_difference(values[v], values[reference]))
+            )
+        rows.append(row)
+    return rows
+
+
+def intervals_separate(a, b, level: float = 0.95) -> bool:
+    """Return whether the separate (unpaired) Student-t intervals of ``a`` and ``b`` do
+    not overlap: the comparison that ignores the seed pairing (chapter 3)."""
+    from book.stats import mean_ci
+
+    (ma, ha), (mb, hb) = mean_ci(a, level), mean_ci(b, level)
+    return ma + ha < mb - hb or mb + hb < ma - ha
+
+
+def ranks(values: Mapping[object, float], among: Iterable | None = None) -> dict:
+    """Return ``{name: rank}``, 1 for the lowest value; tied values share the best rank
+    (1 + how many are strictly lower). ``among`` keeps only those names (chapter 3)."""
+    keep = {k: values[k] for k in (values if among is None else among) if k in values}
+    if any(not isinstance(x, (int, float, np.floating, np.integer)) for x in keep.values()):
+        raise TypeError("values must map names to numbers")
+    return {k: 1 + sum(y < x for y in keep.values()) for k, x in keep.items()}
+
+
+def all_rates_above(tuned: TunedRate, metric: str, threshold: float) -> bool:
+    """Return whether the mean final ``metric`` exceeds ``threshold`` at every rate of
+    ``tuned``: e.g. every rate leaves a network at chance, so the "tuned" rate is a pick
+    among noise (chapter 3)."""
+    if not isinstance(tuned, TunedRate):
+        raise TypeError(f"tuned must be a TunedRate, got {type(tuned).__name__}")
+    return all(np.mean([r["final"][metric] for r in rs]) > threshold for rs in tuned.by_lr.values())
+
+
+def seed_array(
+    runs: Iterable[Mapping],
+    key: str,
+    names: Sequence,
+    rates: Sequence[float],
+    seeds: Sequence[int],
+    metric: str,
+) -> np.ndarray:
+    """Return the final ``metric`` of every run as an array (names, rates, seeds), where
+    ``names`` are values of ``config[key]``; NaN where no run finished (diverged or not
+    stored). Runs outside the grid are ignored. Explained in chapter 3."""
+    if isinstance(names, str) or not len(names) or not len(rates) or not len(seeds):
+        raise ValueError("names, rates and seeds must be non-empty sequences")
+    out = np.full((len(names), len(rates), len(seeds)), np.nan)
+    index = [{x: i for i, x in enumerate(axis)} for axis in (names, rates, seeds)]
+    for r in runs:
+        c, value = r["config"], r["final"].get(metric)
+        at = (index[0].get(c[key]), index[1].get(c["lr"]), index[2].get(c["seed"]))
+        if value is not None and None not in at:
+            out[at] = value
+    return out
+
+
+def tuned_curves(tuned: TunedRate, metric: str = "val_loss") -> np.ndarray:
+    """Return the recorded ``metric`` of the runs at the tuned rate, shape (seeds,
+    steps), in seed order (chapter 3)."""
+    if not isinstance(tuned, TunedRate):
+        raise TypeError(f"tuned must be a TunedRate, got {type(tuned).__name__}")
+    runs = sorted(tuned.by_lr[tuned.lr], key=lambda r: r["config"]["seed"])
+    return np.array([r[metric] for r in runs], dtype=float)
+
+
+def paired_gaps(curves, reference) -> list[PairedDifference]:
+    """Return, step by step, the :func:`paired_difference` of ``curves`` minus
+    ``reference``: two arrays (seeds, steps) in the same seed order (chapter 3)."""
+    a, b = np.asarray(curves, dtype=float), np.asarray(reference, dtype=float)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(
+            f"curves and reference must be (seeds, steps) arrays of one shape, got {a.shape} and {b.shape}"
+        )
+    return [paired_difference(a[:, s], b[:, s]) for s in range(a.shape[1])]
+
+
+def share_closed(before, after, worse, better, level: float = 0.95) -> tuple[float, float]:
+    """Return ``(mean, half)`` over seeds of ``(before - after) / (worse - better)``: the
+    share of the gap from ``worse`` to ``better`` that the step from ``before`` to
+    ``after`` closes, seed by seed, with its Student-t interval (chapter 3's ablation).
+    Each argument holds one value per seed, in the same seed order."""
+    from book.stats import mean_ci
+
+    x = [_seed_table(v) for v in (before, after, worse, better)]
+    if any(v.ndim != 1 or v.shape != x[0].shape for v in x):
+        raise ValueError("before, after, worse and better must be 1-D, one value per seed")
+    if np.any(x[2] == x[3]):
+        raise ValueError("worse and better must differ on every seed (the gap divides)")
+    return mean_ci((x[0] - x[1]) / (x[2] - x[3]), level)

@@ -61,3 +61,15 @@ def test_book_claims_names_the_folder_without_notebooks(tmp_path):
     (tmp_path / "notebooks").mkdir()
     with pytest.raises(FileNotFoundError, match="no notebooks found"):
         book_claims(tmp_path)
+
+
+def test_book_claims_reads_the_chapters_then_the_appendices(tmp_path, capsys):
+    from book.ledger import book_claims
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "appendices").mkdir()
+    claim("in a chapter", True, "yes")
+    _notebook_with_claims(tmp_path / "notebooks" / "01_a.ipynb", [capsys.readouterr().out])
+    claim("in an appendix", True, "yes")
+    _notebook_with_claims(tmp_path / "appendices" / "a_page.ipynb", [capsys.readouterr().out])
+    assert [e.statement for e in book_claims(tmp_path)] == ["in a chapter", "in an appendix"]
