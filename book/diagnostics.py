@@ -19,7 +19,6 @@ __all__ = [
     "scaled_norm",
     "gradient_norm_per_layer",
     "activation_stats",
-    "sign_uniform_fraction",
     "steps_to_reach",
 ]
 
@@ -103,25 +102,6 @@ def activation_stats(hidden: Sequence[jax.Array]) -> dict[str, jax.Array]:
         "mean": jnp.stack([h.mean() for h in hidden]),
         "std": jnp.stack([h.std() for h in hidden]),
     }
-
-
-def sign_uniform_fraction(gradients: jax.Array, where: jax.Array | None = None) -> jax.Array:
-    """Return the fraction of weight-gradient rows whose entries all share one sign.
-
-    ``gradients`` has shape (..., n_inputs): each row is the gradient of one neuron's
-    incoming weights. A row counts when all entries are >= 0 or all are <= 0: the update
-    can then only move the weight vector within one orthant (chapter 2). ``where``
-    (broadcastable to the row shape ``gradients.shape[:-1]``) restricts the count to
-    some rows, so a traced batch size can mask out incomplete batches.
-    """
-    gradients = jnp.asarray(gradients)
-    if gradients.ndim < 1 or gradients.shape[-1] < 2:
-        raise ValueError("gradients needs a last axis of at least 2 inputs")
-    uniform = jnp.all(gradients >= 0, axis=-1) | jnp.all(gradients <= 0, axis=-1)
-    if where is None:
-        return uniform.mean()
-    weights = jnp.broadcast_to(jnp.asarray(where, jnp.float32), uniform.shape)
-    return jnp.sum(uniform * weights) / jnp.sum(weights)
 
 
 def steps_to_reach(losses: jax.Array, target: jax.Array | float) -> jax.Array:

@@ -106,15 +106,6 @@ def test_saturated_fraction_and_derivative():
         diagnostics.saturated_fraction("sigmoid", z, threshold=0.0)
 
 
-def test_sign_uniform_fraction():
-    rows = jnp.array([[1.0, 2.0], [-1.0, -3.0], [1.0, -1.0], [0.0, 2.0]])
-    assert float(diagnostics.sign_uniform_fraction(rows)) == 0.75
-    mask = jnp.array([True, False, True, False])
-    assert float(diagnostics.sign_uniform_fraction(rows, where=mask)) == 0.5
-    with pytest.raises(ValueError, match="at least 2"):
-        diagnostics.sign_uniform_fraction(jnp.ones((3, 1)))
-
-
 def test_steps_to_reach_counts_first_crossing_and_censors():
     losses = jnp.array([[5.0, 3.0, 1.0, 0.5], [5.0, 4.0, 3.0, 2.0]])
     np.testing.assert_array_equal(diagnostics.steps_to_reach(losses, jnp.array([1.0, 1.0])), [2, 4])
