@@ -1,0 +1,232 @@
+"""One character model, three output heads, trained over a grid of rates and seeds (chapter 4).
+
+Chapter 4 trains the same next-character MLP (:func:`book.nets.init_char_mlp`) with three
+output heads that differ only in their loss and their initial output bias:
+
+- ``"softmax"``: cross-entropy of the next character;
+- ``"one-vs-rest, b = 0"``: one binary cross-entropy per character, output bias 0;
+- ``"one-vs-rest, prior bias"``: the same loss, every output bias started at
+  ``-log(V - 1)`` so that each sigmoid starts at ``1 / V``.
+
+:func:`train_head` trains every rate with every seed at once and returns a
+:class:`RateGrid`, whose rate is chosen on validation by :func:`book.results.tune_rates`;
+:func:`gaps_by_budget` re-tunes at every recorded budget and pairs a head with a
+baseline seed by seed (:func:`book.results.paired_difference`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from book import nets
+from book.losses import (
+    bits_per_symbol,
+    one_vs_rest_bce,
+    renormalised_sigmoid_log_probs,
+    softmax_cross_entropy,
+)
+from book.results import PairedDifference, TunedRate, paired_difference, tune_rates
+from book.train import TrainResult, train
+
+__all__ = [
+    "HEADS",
+    "prior_bias",
+    "init_head",
+    "head_loss",
+    "head_log_probs",
+    "RateGrid",
+    "train_head",
+    "BudgetGap",
+    "gaps_by_budget",
+]
+
+HEADS = ("softmax", "one-vs-rest, b = 0", "one-vs-rest, prior bias")
+EMBED, HIDDEN, BATCH = 16, 128, 128
+
+
+def _check_head(head: object) -> str:
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    return head
+
+
+def prior_bias(vocab_size: int) -> float:
+    """Return ``-log(vocab_size - 1)``: the output bias at which a sigmoid predicts
+    ``1 / vocab_size``, the best constant one-vs-rest head (chapter 4)."""
+    if not isinstance(vocab_size, int) or vocab_size < 2:
+        raise ValueError(f"vocab_size must be an int >= 2, got {vocab_size!r}")
+    return -float(np.log(vocab_size - 1))
+
+
+def init_head(key: jax.Array, head: str, vocab_size: int, context: int) -> dict:
+    """Return the parameters of chapter 4's character MLP for ``head``: every output bias
+    at :func:`prior_bias` for the prior-bias head, at 0 otherwise."""
+    _check_head(head)
+    params = nets.init_char_mlp(key, vocab_size, context, EMBED, HIDDEN)
+    bias = prior_bias(vocab_size) if head == "one-vs-rest, prior bias" else 0.0
+    return {**params, "out": {**params["out"], "b": jnp.full(vocab_size, bias)}}
+
+
+def head_loss(head: str):
+    """Return the training loss of ``head``: softmax cross-entropy or one-vs-rest BCE."""
+    return softmax_cross_entropy if _check_head(head) == "softmax" else one_vs_rest_bce
+
+
+def head_log_probs(logits: jax.Array, head: str) -> jax.Array:
+    """Return the log-distribution ``head`` predicts: log-softmax, or the sigmoids
+    renormalised to sum to 1 for the one-vs-rest heads (so every head is scored in bits)."""
+    if _check_head(head) == "softmax":
+        return jax.nn.log_softmax(logits)
+    return renormalised_sigmoid_log_probs(logits)
+
+
+@dataclass(frozen=True)
+class RateGrid:
+    """``rates`` x ``seeds`` runs of one head (run ``i * seeds + s`` has rate ``i`` and
+    seed ``s``) with bits per symbol recorded on each evaluation split."""
+
+    head: str
+    rates: tuple[float, ...]
+    seeds: int
+    result: TrainResult
+
+    @property
+    def record_steps(self) -> np.ndarray:
+        """The step count at each record (the first is at initialisation)."""
+        return self.result.record_steps
+
+    def table(self, split: str, at: int = -1) -> np.ndarray:
+        """Return bits per symbol on ``split`` at record ``at``, shaped (rates, seeds)."""
+        if split not in self.result.records:
+            raise ValueError(f"split must be one of {sorted(self.result.records)}, got {split!r}")
+        return np.asarray(self.result.records[split])[:, at].reshape(-1, self.seeds)
+
+    def tuned(self, report: str = "test", at: int = -1) -> TunedRate:
+        """Return the rate with the lowest mean validation bits at record ``at`` and the
+        ``report`` bits at that rate, one per seed (:func:`book.results.tune_rates`)."""
+        select, reported = self.table("validation", at), self.table(report, at)
+        runs = [
+            {
+                "config": {"lr": lr, "seed": s},
+                "final": {"validation": float(select[i, s]), report: float(reported[i, s])},
+            }
+            for i, lr in enumerate(self.rates)
+            for s in range(self.seeds)
+        ]
+        return tune_rates(runs, (), "validation", report)[()]
+
+    def _run(self, lr: float, seed: int) -> int:
+        if lr not in self.rates:
+            raise ValueError(f"lr must be one of {self.rates}, got {lr!r}")
+        if not isinstance(seed, int) or not 0 <= seed < self.seeds:
+            raise ValueError(f"seed must be an int in [0, {self.seeds}), got {seed!r}")
+        return self.rates.index(lr) * self.seeds + seed
+
+    def params(self, lr: float, seed: int) -> dict:
+        """Return the final parameters of the run with rate ``lr`` and seed ``seed``."""
+        run = self._run(lr, seed)
+        return jax.tree_util.tree_map(lambda p: p[run], self.result.params)
+
+    def curve(self, split: str, lr: float, seed: int) -> np.ndarray:
+        """Return the bits on ``split`` at every record of one run."""
+        return np.asarray(self.result.records[split])[self._run(lr, seed)]
+
+
+def train_head(
+    head: str,
+    x: jax.Array,
+    y: jax.Array,
+    evals: Mapping[str, tuple[jax.Array, jax.Array]],
+    *,
+    vocab_size: int,
+    context: int,
+    rates: Sequence[float],
+    seeds: int,
+    steps: int,
+    records: int,
+    seed: int = 0,
+) -> RateGrid:
+    """Train ``head`` with Adam (batches of 128) at every rate with every seed at once.
+
+    ``evals`` maps split names (``"validation"`` among them) to ``(contexts, targets)``;
+    bits per symbol on each are recorded ``records`` times, and at initialisation.
+    Returns the :class:`RateGrid`.
+    """
+    _check_head(head)
+    if "validation" not in evals:
+        raise ValueError(f"evals must include 'validation', got {sorted(evals)}")
+    if not isinstance(seeds, int) or seeds < 2:
+        raise ValueError(f"seeds must be an int >= 2 (intervals need two), got {seeds!r}")
+    if not isinstance(records, int) or records < 1 or steps % records:
+        raise ValueError(
+            f"records must be a positive int dividing steps ({steps}), got {records!r}"
+        )
+    rates = tuple(float(r) for r in rates)
+    loss_fn = head_loss(head)
+
+    def loss(params, xb, yb):
+        return loss_fn(nets.char_mlp_logits(params, xb), yb)
+
+    def record(params):
+        return {
+            split: bits_per_symbol(head_log_probs(nets.char_mlp_logits(params, xe), head), ye)
+            for split, (xe, ye) in evals.items()
+        }
+
+    keys = jax.random.split(jax.random.key(seed), len(rates) * seeds)
+    result = train(
+        jax.vmap(lambda k: init_head(k, head, vocab_size, context))(keys),
+        loss,
+        x,
+        y,
+        optimizer=optax.adam,
+        learning_rates=jnp.repeat(jnp.asarray(rates, jnp.float32), seeds),
+        steps=steps,
+        batch_size=BATCH,
+        key=jax.random.key(seed + 1),
+        record_every=steps // records,
+        record_fn=record,
+        label=f"{head}, {keys.shape[0]} runs",
+    )
+    return RateGrid(head, rates, seeds, result)
+
+
+class BudgetGap(NamedTuple):
+    """At ``steps``: the paired ``gap`` (head - baseline, reported bits) with each side's
+    rate re-chosen on validation at that budget, and whether each chosen rate is at the
+    grid's edge."""
+
+    steps: int
+    gap: PairedDifference
+    head_lr: float
+    head_edge: bool
+    base_lr: float
+    base_edge: bool
+
+
+def gaps_by_budget(grid: RateGrid, base: RateGrid, report: str = "test") -> list[BudgetGap]:
+    """Return a :class:`BudgetGap` for every record after initialisation: how far
+    ``grid`` lies behind ``base`` on ``report``, seed by seed, if training stopped there."""
+    if grid.seeds != base.seeds or not np.array_equal(grid.record_steps, base.record_steps):
+        raise ValueError("grid and base must share seeds and record steps")
+    gaps = []
+    for at in range(1, len(grid.record_steps)):
+        h, b = grid.tuned(report, at), base.tuned(report, at)
+        gaps.append(
+            BudgetGap(
+                int(grid.record_steps[at]),
+                paired_difference(h.values, b.values),
+                h.lr,
+                h.edge,
+                b.lr,
+                b.edge,
+            )
+        )
+    return gaps
