@@ -102,20 +102,17 @@ def attention_probe(params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=N
     ``first_token``: mean attention weight on position 0 (over blocks, heads and query
     positions 1..T-1; the "sink"); ``max_activation``: the largest |hidden activation|
     of any block output; ``attention_norm``: mean L2 norm of each block's attention
-    output per token; ``row_sum``: mean sum of an attention row (1 for softmax).
+    output per token; ``row_sum``: mean sum of an attention row (1 for softmax). All are
+    read from the model's own intermediates (:func:`book.transformer.apply`).
     """
     _, blocks = tf.apply(params, tokens, config, ffn_fn=ffn_fn, return_intermediates=True)
-    x = params["token_embedding"][tokens] + params["position_embedding"][: tokens.shape[1]]
-    norms = []
-    for p, b in zip(params["blocks"], blocks, strict=True):
-        a, _ = tf.attention(p["attention"], tf.layer_norm(p["ln_attention"], x), config)
-        norms.append(jnp.linalg.norm(a, axis=-1).mean())
-        x = b["block_out"]
     weights = jnp.stack([b["attention_weights"] for b in blocks])  # (L, B, H, T, T)
     return {
         "first_token": weights[..., 1:, 0].mean(),
         "max_activation": jnp.max(jnp.stack([jnp.abs(b["block_out"]).max() for b in blocks])),
-        "attention_norm": jnp.stack(norms),
+        "attention_norm": jnp.stack(
+            [jnp.linalg.norm(b["attention_out"], axis=-1).mean() for b in blocks]
+        ),
         "row_sum": weights.sum(-1).mean(),
     }
 

@@ -42,6 +42,23 @@ def test_attention_probe_on_a_model_with_uniform_attention():
     assert probe["attention_norm"].shape == (config.n_layers,)
 
 
+def test_attention_norm_is_the_norm_of_the_attention_output_the_model_adds():
+    # a zero output projection makes block 1's attention output zero; doubling it doubles
+    # block 1's norm (its input, the embeddings, does not change)
+    config = c5.attention_config("gated", context=8, d_model=8, n_heads=2)
+    params = tf.init(jax.random.key(0), config)
+    tokens = jax.random.randint(jax.random.key(1), (3, 8), 0, config.vocab_size)
+    norm = c5.attention_probe(params, tokens, config)["attention_norm"]
+    attention = params["blocks"][0]["attention"]
+    out = attention["out"]
+    attention["out"] = 2 * out
+    doubled = c5.attention_probe(params, tokens, config)["attention_norm"]
+    attention["out"] = 0 * out
+    zeroed = c5.attention_probe(params, tokens, config)["attention_norm"]
+    assert float(norm[0]) > 0 and float(zeroed[0]) == 0.0
+    assert float(doubled[0]) == pytest.approx(2 * float(norm[0]), rel=1e-5)
+
+
 def test_pair_data_are_two_halves_of_each_digit():
     d = c5.pair_data()
     assert d["a_train"].shape == d["b_train"].shape == (d["a_train"].shape[0], 32)
