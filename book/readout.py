@@ -154,6 +154,12 @@ def tune(counts: np.ndarray, gap: np.ndarray, steps: int) -> dict:
     }
 
 
+def _censored_how(result: dict, steps: int) -> str:
+    """Say which runs of a censored variant (a :func:`tune` result) missed the target."""
+    every = (result["all"] == steps + 1).all()
+    return "every rate and seed" if every else "some seed at every rate"
+
+
 def print_table(results: dict, rates: jax.Array, steps: int) -> None:
     """Print each variant's κ, tuned rate and steps to target (mean ± 95% CI over seeds)."""
     seeds = next(iter(results.values()))["all"].shape[0]
@@ -167,11 +173,7 @@ def print_table(results: dict, rates: jax.Array, steps: int) -> None:
             else f"∞ ({r['kappa_span']:.3g})".rjust(12)
         )
         if r["tuned"] is None:
-            how = (
-                "every rate and seed"
-                if (r["all"] == steps + 1).all()
-                else "some seed at every rate"
-            )
+            how = _censored_how(r, steps)
             print(
                 f"{name:20s} {kappa} {'–':>8s}   censored: > {steps} for {how}; closest at "
                 f"rate {float(rates[r['closest']]):.3g}: {100 * r['gap']:.1f}% of the gap left"
@@ -201,7 +203,11 @@ def draw_steps(ax, results: dict, steps: int, colours: dict[str, str]) -> None:
             )
             ax.plot([steps], [i], "o", mfc="none", color=c)
             ax.text(
-                steps * 0.95, i - 0.3, f"> {steps}, every rate and seed", ha="right", fontsize=8
+                steps * 0.95,
+                i - 0.3,
+                f"> {steps}, {_censored_how(r, steps)}",
+                ha="right",
+                fontsize=8,
             )
             continue
         mean, half = mean_ci(r["steps"])

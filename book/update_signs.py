@@ -12,7 +12,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["minority_share", "sign_uniform_share", "batch_uniform_shares"]
+__all__ = [
+    "minority_share",
+    "median_minority_share",
+    "sign_uniform_share",
+    "batch_uniform_shares",
+]
 
 TOL = 0.01
 
@@ -44,6 +49,17 @@ def minority_share(rows: jax.Array) -> jax.Array:
     negative = jnp.sum(jnp.maximum(-rows, 0), axis=-1)
     total = positive + negative
     return jnp.minimum(positive, negative) / jnp.where(total > 0, total, 1.0)
+
+
+def median_minority_share(rows: jax.Array) -> jax.Array:
+    """Return the median :func:`minority_share` of the non-zero rows (a scalar).
+
+    All-zero rows move nothing and are left out, as in :func:`sign_uniform_share`; the
+    result is NaN when every row is zero. Traceable under ``jit``.
+    """
+    rows = _rows(rows)
+    counted = jnp.any(rows != 0, axis=-1)
+    return jnp.nanmedian(jnp.where(counted, minority_share(rows), jnp.nan))
 
 
 def sign_uniform_share(

@@ -25,6 +25,7 @@ __all__ = [
     "two_weight_inputs",
     "two_weight_loss",
     "curvature",
+    "cross_valley",
     "descent_path",
     "sgd_path",
     "loss_surface",
@@ -61,6 +62,22 @@ def curvature(xs: jax.Array) -> jax.Array:
     if xs.ndim != 2:
         raise ValueError(f"xs must be (examples, inputs), got shape {xs.shape}")
     return jnp.linalg.eigvalsh(xs.T @ xs / xs.shape[0])
+
+
+def cross_valley(xs: jax.Array, path: jax.Array) -> np.ndarray:
+    """Return, per point of ``path`` (steps, 2), its signed distance from the valley floor.
+
+    The floor is the line through ``W_STAR`` along the flattest eigenvector of E[xxᵀ]
+    (inputs ``xs`` (n, 2)); the distance is measured along the steepest one, across the
+    valley. The sign of the eigenvector, and so of the result, is arbitrary.
+    """
+    xs, path = jnp.asarray(xs), np.asarray(path, np.float64)
+    if xs.ndim != 2 or xs.shape[1] != 2:
+        raise ValueError(f"xs must be (examples, 2), got shape {xs.shape}")
+    if path.ndim != 2 or path.shape[1] != 2:
+        raise ValueError(f"path must be (points, 2), got shape {path.shape}")
+    steep = np.asarray(jnp.linalg.eigh(xs.T @ xs / xs.shape[0])[1][:, -1], np.float64)
+    return (path - np.asarray(W_STAR, np.float64)) @ steep
 
 
 def descent_path(xs: jax.Array, lr: jax.Array, steps: int, momentum: float = 0.0) -> dict:
@@ -145,9 +162,10 @@ def _contours(ax, surface, fixed: bool = True) -> None:
         ax.set(xlim=LIMITS[:2], ylim=LIMITS[2:])
 
 
-def draw_paths(ax, xs: jax.Array, gd_lr: float, title: str, name: str) -> None:
+def draw_paths(ax, xs: jax.Array, gd_lr: float, title: str, name: str) -> np.ndarray:
     """Draw on ``ax`` the loss contours of ``xs``, the path of per-example SGD (rate 0.5,
-    120 steps) and of 25 full-batch steps at rate ``gd_lr``, in activation ``name``'s colour."""
+    120 steps) and of 25 full-batch steps at rate ``gd_lr``, in activation ``name``'s colour.
+    Return the full-batch path drawn, (26, 2)."""
     _contours(ax, loss_surface(xs), fixed=False)
     path = descent_path(xs, jnp.float32(gd_lr), 25)["path"]
     ax.plot(
@@ -167,6 +185,7 @@ def draw_paths(ax, xs: jax.Array, gd_lr: float, title: str, name: str) -> None:
     )
     ax.set(title=title)
     ax.legend(loc="lower left", fontsize=8)
+    return np.asarray(path)
 
 
 def draw_path_and_loss(fig: Figure, result: dict, title: str, loss_title: str) -> None:

@@ -77,11 +77,16 @@ def test_table_and_figure_show_every_variant(capsys):
         | {"kappa": 2.0, "kappa_span": 2.0},
         "never": readout.tune(np.full((2, 2), 101), np.full((2, 2), 0.3), 100)
         | {"kappa": np.inf, "kappa_span": 9.0},
+        "partly": readout.tune(np.array([[101, 60], [70, 101]]), np.full((2, 2), 0.1), 100)
+        | {"kappa": 5.0, "kappa_span": 5.0},
     }
     readout.print_table(results, jnp.array([0.1, 1.0]), 100)
     out = capsys.readouterr().out
     assert "censored: > 100 for every rate and seed" in out and "∞ (9)" in out
+    assert "censored: > 100 for some seed at every rate" in out
     fig = Figure()
     ax = fig.subplots()
-    readout.draw_steps(ax, results, 100, {"fast": "C0", "never": "C1"})
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["fast", "never"]
+    readout.draw_steps(ax, results, 100, {"fast": "C0", "never": "C1", "partly": "C2"})
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fast", "never", "partly"]
+    labels = [t.get_text() for t in ax.texts if t.get_text()]  # the arrows have none
+    assert labels == ["> 100, every rate and seed", "> 100, some seed at every rate"]

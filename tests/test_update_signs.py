@@ -39,6 +39,15 @@ def test_all_zero_rows_and_masked_rows_are_left_out():
     assert float(update_signs.sign_uniform_share(jnp.zeros((3, 2)))) == 0.0
 
 
+def test_median_minority_share_leaves_out_all_zero_rows():
+    rows = jnp.array([[1.0, 2.0], [0.0, 0.0], [0.0, 0.0], [3.0, -1.0]])
+    # non-zero rows' shares: 0 and 0.25, median 0.125 (with the zero rows it would be 0)
+    assert float(update_signs.median_minority_share(rows)) == pytest.approx(0.125)
+    assert np.isnan(float(update_signs.median_minority_share(jnp.zeros((2, 3)))))
+    with pytest.raises(ValueError, match="last axis"):
+        update_signs.median_minority_share(jnp.ones((4, 1)))
+
+
 @pytest.mark.parametrize("tol", [-0.1, 0.5, 1.0, "1%", True])
 def test_bad_tolerance_raises(tol):
     with pytest.raises(ValueError, match="tol"):

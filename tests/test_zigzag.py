@@ -90,11 +90,24 @@ def test_figures_draw_their_paths():
     xs = zigzag.two_weight_inputs(6, 0.5)
     fig = Figure()
     ax = fig.subplots()
-    zigzag.draw_paths(ax, xs, 1.0, "paths", "sigmoid")
+    path = zigzag.draw_paths(ax, xs, 1.0, "paths", "sigmoid")
     assert ax.get_title() == "paths" and len(ax.lines) == 3  # SGD, full batch, optimum
+    np.testing.assert_allclose(path, ax.lines[-1].get_xydata(), rtol=1e-6)
+    assert path.shape == (26, 2)
     result = zigzag.descent_path(xs, jnp.float32(1.0), 10) | {"surface": zigzag.loss_surface(xs)}
     fig = Figure()
     zigzag.draw_path_and_loss(fig, result, "left", "right")
     left, right = fig.axes
     assert (left.get_title(), right.get_title()) == ("left", "right")
     assert right.lines[0].get_ydata().size == 10
+
+
+def test_cross_valley_measures_along_the_steep_direction():
+    # E[xxᵀ] = diag(4, 1): the steep direction is w₁, the valley floor the line w₁ = 1.
+    xs = jnp.array([[2.0, 1.0], [-2.0, -1.0], [2.0, -1.0], [-2.0, 1.0]])
+    path = np.array([[0.0, 0.0], [1.5, -0.2], [1.0, 3.0]])
+    np.testing.assert_allclose(np.abs(zigzag.cross_valley(xs, path)), [1.0, 0.5, 0.0], atol=1e-6)
+    with pytest.raises(ValueError, match="path"):
+        zigzag.cross_valley(xs, np.zeros(3))
+    with pytest.raises(ValueError, match="xs"):
+        zigzag.cross_valley(jnp.ones((4, 3)), path)
