@@ -49,13 +49,13 @@ ARGUMENTS: tuple[Argument, ...] = (
         "hardly saturate. Saturation is not why transformers avoid sigmoid.",
         evidence=(
             Evidence(
-                "layer 1's gradient over layer 10's, plain 10-layer sigmoid MLP",
+                "layer 1's gradient over layer 10's at initialisation, plain 10-layer sigmoid MLP",
                 "01_saturation",
                 "in a 10-layer sigmoid MLP",
             ),
             Evidence(
-                "layer 1's gradient over layer 50's, 50-layer sigmoid stack with residual + "
-                "LayerNorm",
+                "layer 1's gradient over layer 50's at initialisation, 50-layer sigmoid "
+                "stack with residual + LayerNorm",
                 "01_saturation",
                 "with residual + LayerNorm, a 50-layer sigmoid stack",
             ),
@@ -77,7 +77,8 @@ ARGUMENTS: tuple[Argument, ...] = (
         why="ReLU's outputs are never negative either and give the same one-sign "
         "per-example updates; what is sigmoid's own is the size of its mean, which "
         "survives batch averaging as a curvature cost that centring removes. The "
-        "explainer's 'zero-centred GELU' is wrong, but GELU is far less off-centre.",
+        "explainer's 'zero-centred functions like tanh or GELU' is wrong for GELU, but GELU "
+        "is far less off-centre.",
         evidence=(
             Evidence(
                 "per-example updates with one sign, sigmoid inputs",
@@ -90,7 +91,7 @@ ARGUMENTS: tuple[Argument, ...] = (
                 "moving sigmoid's outputs to zero mean divides",
             ),
             Evidence(
-                "each activation's mean",
+                "each activation's mean, N(0, 1) inputs",
                 "02_zero_centred",
                 "GELU, ReLU and SiLU are not zero-centred either",
             ),
@@ -107,14 +108,19 @@ ARGUMENTS: tuple[Argument, ...] = (
         "gap is the mean ½: subtracting it closes more than half.",
         evidence=(
             Evidence(
-                "character transformer, sigmoid − ReLU (bits/char), two budgets",
+                "character transformer, two budgets (bits/char)",
                 "03_empirical",
                 "sigmoid's gap to ReLU is larger with the bigger budget",
             ),
             Evidence(
-                "share of that gap closed by σ − ½",
+                "gap closed by σ − ½",
                 "03_empirical",
                 "removing the mean still closes more than half",
+            ),
+            Evidence(
+                "removing the ¼ slope too (4(σ − ½)), 200 steps",
+                "03_empirical",
+                "removing the small slope too",
             ),
             Evidence(
                 "five-layer MLP on digits, test error",
@@ -122,19 +128,20 @@ ARGUMENTS: tuple[Argument, ...] = (
                 "sigmoid, with either init, has the highest test error",
             ),
         ),
-        papers="Sigmoid worst of five settings {cite:p}`glorot2010`; in a T5 transformer "
+        papers="Sigmoid worst of the five activation and initialisation settings on all "
+        "four data sets {cite:p}`glorot2010`; in a T5 transformer "
         "sigmoid trains but ends behind ReLU and GELU, its gap to ReLU shrinking from 0.109 "
         "to 0.029 with eight times the training, and every gated FFN ahead of every "
-        "ungated one {cite:p}`narang2021`. (The explainer's 'GPT-1 used ReLU' is wrong: "
-        "it used GELU {cite:p}`radford2018`.)",
+        "ungated one {cite:p}`narang2021`. (The explainer's 'early transformers (e.g. "
+        "original GPT) used ReLU' is wrong for GPT: GPT-1 used GELU {cite:p}`radford2018`.)",
         chapter="notebooks/03_empirical",
     ),
     Argument(
         argument="4. The output layer needs softmax, not sigmoid",
         verdict="holds, with a caveat",
         why="Independent sigmoids over a vocabulary are not a distribution. Yet a "
-        "one-vs-rest head with the prior bias trains to the same loss, and for two "
-        "classes softmax is sigmoid.",
+        "one-vs-rest head with the prior bias, renormalised, scores test bits/char we "
+        "cannot tell from softmax's, and for two classes softmax is sigmoid.",
         evidence=(
             Evidence(
                 "one-vs-rest (prior bias) − softmax, test bits/char",
@@ -160,8 +167,9 @@ ARGUMENTS: tuple[Argument, ...] = (
         argument="5. Sigmoid is rarely used in LLMs, except in gates and old RNNs",
         verdict="outdated",
         why="Every SwiGLU FFN evaluates a sigmoid per hidden unit per token; sigmoid also "
-        "routes experts, gates attention and scores pairs: gates are not rare. It is "
-        "avoided as the signal, not as a gate.",
+        "routes experts, gates attention and scores pairs in losses: the exception the "
+        "explainer allows is in every SwiGLU LLM. It is avoided as the signal, not as a "
+        "gate.",
         evidence=(
             Evidence(
                 "sigmoids in one LLaMA-sized SwiGLU layer",
@@ -217,8 +225,9 @@ def render_verdict(entries: list[LedgerEntry], arguments=ARGUMENTS) -> str:
         "",
         "**In one sentence:** sigmoid is avoided as the *signal* of a hidden layer, chiefly",
         "because its outputs have mean ½ (in our transformer, removing the ½ closes most of",
-        "its gap, removing the ¼ slope as well part of the rest; residual paths with",
-        "LayerNorm keep deep gradients from vanishing); it stays, as a *gate*, in every",
+        "its gap to ReLU, and removing the ¼ slope as well makes it indistinguishable from",
+        "tanh; residual paths with LayerNorm keep deep gradients from vanishing); it stays,",
+        "as a *gate*, in every",
         "SwiGLU LLM (LLaMA, Mistral, Qwen, DeepSeek).",
         "",
         "| The explainer's argument | Verdict | What the book measured | What papers found "
@@ -236,8 +245,8 @@ def render_verdict(entries: list[LedgerEntry], arguments=ARGUMENTS) -> str:
         )
     lines += [
         "",
-        "Scale: the book's models are small (MLPs on 8×8 digits, two-layer character",
-        "transformers, hundreds to a few thousand steps, three to five seeds), so the table",
+        "Scale: the book's models are small (MLPs on 8×8 digits, two-block character",
+        "transformers and a character MLP, hundreds to a few thousand steps, three to five seeds), so the table",
         "gives directions and mechanisms, each beside what the papers found at scale. The",
         "[fact check](appendices/fact_check.md) goes through the explainer sentence by",
         "sentence.",
