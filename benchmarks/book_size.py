@@ -67,7 +67,9 @@ def notebook_size(path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all of the book's)")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: all of the book's)"
+    )
     args = parser.parse_args()
     paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
         (ROOT / "appendices").glob("*.ipynb")

@@ -30,8 +30,9 @@ from matplotlib.figure import Figure
 from book import data, diagnostics, nets
 from book import transformer as tf
 from book.explore import explore, slider
+from book.losses import cross_entropy
 from book.plots import encode_canvas
-from book.train import cross_entropy, optimizer_step, train
+from book.train import optimizer_step, train
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"

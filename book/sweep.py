@@ -5,8 +5,8 @@ An :class:`Experiment` is a named grid of run configurations (JSON-able dicts wi
 (the *group*: the variant, sizes, steps) into a :class:`Task`. Runs of one group share
 one compiled training function: ``lax.scan`` over steps inside, ``vmap`` over runs
 (their learning rates and seeds) outside, the run axis sharded over every device with
-``jax.sharding``; or, where vmapping does not pay (a small CPU), the same function
-called one run at a time.
+``jax.sharding`` (``--mode vmap``, the default); or the same function called one run at
+a time (``--mode loop``).
 
 Each finished run is appended to a JSON Lines file at once: a header line with
 provenance (command, commit, device, package versions), then one record per run
@@ -20,12 +20,13 @@ overwritten.
     python -m book.sweep compare results/a.jsonl elsewhere/a.jsonl
     python tests/sweep_smoke.py           # `make sweep-smoke`: interrupt, resume, compare
 
-Chapter 3 explains the engine and plots its results. Where each job lives: the
+The reproducibility appendix explains the engine; chapters 3 and 5 plot its results. Where
+each job lives: the
 experiments are defined by the chapters (``book.ch3_experiments``, ``book.ch5_experiments``)
 with the model of ``book.experiment`` and listed by name in ``book.experiments``; the
 engine is ``book.train.make_trainer``; the results files are ``book.store``. This module
 runs experiments (resuming, locking, progress), times them (``bench``) and is the command
-line; it also offers the functions a chapter needs from the others under one name.
+line.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from book.store import (
     provenance,
     read_results,
 )
-from book.train import make_trainer, train_runs
+from book.train import make_trainer, train_runs  # noqa: F401  (until chapter 5 imports book.train)
 
 __all__ = [
     "FORMAT",
@@ -59,12 +60,7 @@ __all__ = [
     "ResultsFileError",
     "get",
     "experiment_names",
-    "make_trainer",
-    "train_runs",
     "run_experiment",
-    "read_results",
-    "compare_results",
-    "merge_results",
     "bench",
 ]
 

@@ -26,11 +26,8 @@ import optax
 
 from book.checks import check_positive_ints
 from book.experiment import Task
-from book.losses import accuracy, cross_entropy  # re-exported: chapter 1 imports them here
 
 __all__ = [
-    "cross_entropy",
-    "accuracy",
     "TrainResult",
     "optimizer_step",
     "train",

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from book import activations, data, nets, plots, stats, train
+from book import activations, data, losses, nets, plots, stats, train
 
 KEY = jax.random.key(0)
 SETTINGS = settings(max_examples=10, deadline=None)
@@ -47,7 +47,7 @@ def _mlp(runs: int | None = None):
 
 
 def _loss(p, xb, yb):
-    return train.cross_entropy(nets.mlp_forward(p, xb, "tanh")[0], yb)
+    return losses.cross_entropy(nets.mlp_forward(p, xb, "tanh")[0], yb)
 
 
 def _train(**over):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from book import diagnostics, nets
-from book.train import cross_entropy
+from book.losses import cross_entropy
 
 KEY = jax.random.key(0)
 

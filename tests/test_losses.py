@@ -49,11 +49,3 @@ def test_calibration_of_a_perfectly_calibrated_and_an_overconfident_model():
     assert ece > 0.2
     with pytest.raises(ValueError, match="n_bins"):
         losses.reliability(probs, labels, n_bins=0)
-
-
-def test_old_import_paths_are_the_losses_module_functions():
-    from book import output_layers, train
-
-    assert train.cross_entropy is losses.cross_entropy and train.accuracy is losses.accuracy
-    for name in output_layers.__all__:
-        assert getattr(output_layers, name) is getattr(losses, name)

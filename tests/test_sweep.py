@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from book import experiment, experiments, sweep
+from book import experiment, experiments, store, sweep
 from book import transformer as tf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,16 +50,16 @@ def vmap_file(tmp_path_factory):
 def test_sharded_over_two_devices_gives_the_unsharded_numbers(vmap_file, tmp_path):
     sharded = tmp_path / "sharded.jsonl"
     run_cli("run", "smoke", "--out", str(sharded), "--mode", "vmap", "--quiet", devices=2)
-    header = sweep.read_results(sharded)["header"]
+    header = store.read_results(sharded)["header"]
     assert header["device"].startswith("2 x"), header["device"]
-    assert sweep.compare_results(vmap_file, sharded) < 1e-5
+    assert store.compare_results(vmap_file, sharded) < 1e-5
 
 
 def test_vmapped_and_looped_runs_agree(vmap_file, tmp_path):
     looped = tmp_path / "loop.jsonl"
     run_cli("run", "smoke", "--out", str(looped), "--mode", "loop", "--quiet")
-    assert sweep.compare_results(vmap_file, looped) < 1e-5
-    runs = sweep.read_results(looped)["runs"]
+    assert store.compare_results(vmap_file, looped) < 1e-5
+    runs = store.read_results(looped)["runs"]
     assert len(runs) == 8
     r = runs[0]
     assert r["steps"][0] == 0 and r["steps"][-1] == 40
@@ -68,7 +68,7 @@ def test_vmapped_and_looped_runs_agree(vmap_file, tmp_path):
 
 
 def test_results_file_keeps_provenance(vmap_file):
-    data = sweep.read_results(vmap_file)
+    data = store.read_results(vmap_file)
     header = data["header"]
     for key in ("command", "commit", "device", "versions", "grid_hash", "experiment"):
         assert key in header
@@ -94,21 +94,21 @@ def test_foreign_files_are_refused(vmap_file, tmp_path):
     assert foreign.read_text() == '{"hello": 1}\n'
     other = sweep.get("ch3_deep_mlp")
     with pytest.raises(sweep.ResultsFileError, match="holds experiment 'smoke'"):
-        sweep.read_results(vmap_file, other)
+        store.read_results(vmap_file, other)
     lines = vmap_file.read_text().splitlines()
     header = json.loads(lines[0])
     header["grid_hash"] = "0" * 16
     regrid = tmp_path / "regrid.jsonl"
     regrid.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
     with pytest.raises(sweep.ResultsFileError, match="another grid"):
-        sweep.read_results(regrid, sweep.get("smoke"))
+        store.read_results(regrid, sweep.get("smoke"))
 
 
 def test_completed_file_is_left_as_it_is(vmap_file, tmp_path):
     copy = tmp_path / "copy.jsonl"
     copy.write_text(vmap_file.read_text())
     sweep.run_experiment("smoke", copy, mode="loop", progress=False)
-    data = sweep.read_results(copy)
+    data = store.read_results(copy)
     assert len(data["runs"]) == 8 and len(data["sessions"]) == 1
 
 
@@ -176,13 +176,13 @@ def test_two_files_written_by_parts_merge_into_the_whole(vmap_file, tmp_path):
         "run", "smoke", "--out", str(a), "--mode", "vmap", "--quiet", "--only", "activation=sigmoid"
     )
     run_cli("run", "smoke", "--out", str(b), "--mode", "vmap", "--quiet", "--reverse")
-    assert {r["config"]["activation"] for r in sweep.read_results(a)["runs"]} == {"sigmoid"}
-    assert sweep.merge_results(a, b, merged) == 8
-    data = sweep.read_results(merged, sweep.get("smoke"))
+    assert {r["config"]["activation"] for r in store.read_results(a)["runs"]} == {"sigmoid"}
+    assert store.merge_results(a, b, merged) == 8
+    data = store.read_results(merged, sweep.get("smoke"))
     assert len(data["sessions"]) == 1  # b's header, kept as provenance
-    assert sweep.compare_results(vmap_file, merged) < 1e-5
+    assert store.compare_results(vmap_file, merged) < 1e-5
     with pytest.raises(sweep.ResultsFileError, match="exists"):
-        sweep.merge_results(a, b, merged)
+        store.merge_results(a, b, merged)
 
 
 def test_product_grid_nests_the_first_axis_outermost_and_rejects_empty_axes():
