@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from book.activations import display_name
 
 __all__ = [
     "minority_share",
     "median_minority_share",
     "sign_uniform_share",
     "batch_uniform_shares",
+    "print_sign_shares",
+    "print_batch_table",
 ]
 
 TOL = 0.01
@@ -112,3 +117,52 @@ def batch_uniform_shares(
     update = jnp.einsum("be,eni->bni", batch_weights, per_example)
     mean_term = (batch_weights @ delta)[:, :, None] * (batch_weights @ inputs)[:, None, :]
     return sign_uniform_share(update, tol), sign_uniform_share(update - mean_term, tol)
+
+
+def print_sign_shares(grads: dict, share: dict, against: dict, tol: float = TOL) -> None:
+    """Print, per activation feeding the layer, the share of per-example rows of ``grads``
+    (activation: (examples, neurons, inputs)) that are sign-uniform within ``tol`` and
+    strictly (``share[name, tol]``, ``share[name, 0.0]``), the median share ``against[name]``
+    against the majority sign, and the share of all-zero rows. Chapter 2 explains them."""
+    tol = _check_tol(tol)
+    if not isinstance(grads, dict) or not grads:
+        raise TypeError("grads must be a non-empty dict of per-example gradients by activation")
+    for name in grads:
+        if (name, tol) not in share or (name, 0.0) not in share or name not in against:
+            raise ValueError(f"share and against need entries for {name!r} at tol {tol} and 0")
+    first = next(iter(grads.values()))
+    rows = first.shape[0] * first.shape[1]
+    print(
+        f"{rows} (example, neuron) rows each; sign-uniform within {tol:.0%} (strictly); "
+        "median share against the majority sign (non-zero rows)"
+    )
+    for name, g in grads.items():
+        zero = float(jnp.all(g == 0, axis=-1).mean())
+        print(
+            f"{display_name(name):8s} inputs: {100 * share[name, tol]:5.1f}% "
+            f"({100 * share[name, 0.0]:5.1f}%)   {100 * against[name]:4.1f}%   "
+            f"({100 * zero:4.1f}% of rows all zero, left out)"
+        )
+
+
+def print_batch_table(curves: dict, without_mean: dict, batches: list[int]) -> None:
+    """Print the sign-uniform share (%) of batch-averaged updates per batch size of
+    ``batches`` for each activation of ``curves`` (one share per batch), and sigmoid's
+    share without the mean term δ̄h̄ (``without_mean["sigmoid"]``, one per batch from the
+    second on). Chapter 2 explains the table."""
+    batches = list(batches)
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError("curves must be a non-empty dict of shares by activation")
+    if any(np.shape(c) != (len(batches),) for c in curves.values()):
+        raise ValueError(f"each curve must hold one share per batch size ({len(batches)})")
+    if np.shape(without_mean.get("sigmoid")) != (len(batches) - 1,):
+        raise ValueError("without_mean['sigmoid'] must hold one share per batch after the first")
+    print(
+        f"{'sign-uniform updates (%)':26s}"
+        + "".join(f"{display_name(n):>9s}" for n in curves)
+        + "   sigmoid, no mean term"
+    )
+    for i, b in enumerate(batches):
+        rest = f"{100 * without_mean['sigmoid'][i - 1]:9.1f}" if i else "        –"
+        label = "batch 1, every example" if b == 1 else f"batch {b:>3}"
+        print(f"{label:26s}" + "".join(f"{100 * curves[n][i]:9.1f}" for n in curves) + "   " + rest)

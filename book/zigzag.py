@@ -31,6 +31,8 @@ __all__ = [
     "loss_surface",
     "steps_to_target",
     "best_steps",
+    "momentum_steps",
+    "print_momentum_steps",
     "draw_paths",
     "draw_path_and_loss",
 ]
@@ -149,6 +151,35 @@ def best_steps(
     )
     counts = np.asarray(steps_to_reach(losses, target * losses[:, 0])).reshape(len(seeds), -1)
     return counts.min(axis=1), counts.argmin(axis=1)
+
+
+def momentum_steps(
+    xs: jax.Array, fractions: list[float], momenta: list[float]
+) -> dict[tuple[float, float], int]:
+    """Return :func:`steps_to_target` for each momentum β of ``momenta`` at each step of a
+    fraction of ``fractions`` × 2/λmax of ``xs``, keyed ``(β, fraction)`` (chapter 2)."""
+    if not fractions or not momenta:
+        raise ValueError("fractions and momenta must be non-empty lists")
+    if any(not 0 < f < 1 for f in fractions):
+        raise ValueError(f"fractions must lie in (0, 1), got {fractions}")
+    if any(not 0 <= b < 1 for b in momenta):
+        raise ValueError(f"momenta must lie in [0, 1), got {momenta}")
+    lam = curvature(xs)
+    return {(b, f): steps_to_target(xs, f * 2.0 / lam[-1], b) for f in fractions for b in momenta}
+
+
+def print_momentum_steps(to_target: dict[tuple[float, float], int], kappa: float) -> None:
+    """Print a :func:`momentum_steps` table, one line per step size, after the problem's
+    condition number ``kappa``."""
+    if not isinstance(to_target, dict) or not to_target:
+        raise TypeError("to_target must be a non-empty dict keyed (momentum, fraction)")
+    momenta = list(dict.fromkeys(b for b, _ in to_target))
+    fractions = list(dict.fromkeys(f for _, f in to_target))
+    print(f"condition number {kappa:.0f}; steps to 1e-4 of the initial loss:")
+    for f in fractions:
+        print(
+            f"  step {f:g} × 2/λmax: " + ", ".join(f"β={b:g}: {to_target[b, f]}" for b in momenta)
+        )
 
 
 def _contours(ax, surface, fixed: bool = True) -> None:

@@ -102,3 +102,41 @@ def test_batch_shapes_are_checked():
         update_signs.batch_uniform_shares(g, delta, jnp.ones((4, 2)), jnp.ones((1, 4)))
     with pytest.raises(ValueError, match="batch_weights"):
         update_signs.batch_uniform_shares(g, delta, h, jnp.ones((1, 5)))
+
+
+def test_sign_share_table_prints_each_activation(capsys):
+    grads = {"sigmoid": jnp.ones((2, 3, 4)), "tanh": jnp.zeros((2, 3, 4)).at[0].set(1.0)}
+    share = {("sigmoid", 0.01): 1.0, ("sigmoid", 0.0): 1.0, ("tanh", 0.01): 0.25}
+    share[("tanh", 0.0)] = 0.125
+    update_signs.print_sign_shares(grads, share, {"sigmoid": 0.0, "tanh": 0.1}, 0.01)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("6 (example, neuron) rows each; sign-uniform within 1%")
+    assert out[1] == "sigmoid  inputs: 100.0% (100.0%)    0.0%   ( 0.0% of rows all zero, left out)"
+    assert out[2] == "tanh     inputs:  25.0% ( 12.5%)   10.0%   (50.0% of rows all zero, left out)"
+    with pytest.raises(ValueError, match="share and against"):
+        update_signs.print_sign_shares(grads, {}, {}, 0.01)
+    with pytest.raises(ValueError, match="tol"):
+        update_signs.print_sign_shares(grads, share, {}, 0.7)
+
+
+def test_batch_table_prints_one_row_per_batch(capsys):
+    curves = {"sigmoid": np.array([1.0, 0.5]), "relu": np.array([1.0, 0.25])}
+    update_signs.print_batch_table(curves, {"sigmoid": np.array([0.0])}, [1, 2])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == [
+        "sign-uniform",
+        "updates",
+        "(%)",
+        "sigmoid",
+        "ReLU",
+        "sigmoid,",
+        "no",
+        "mean",
+        "term",
+    ]
+    assert out[1].split() == ["batch", "1,", "every", "example", "100.0", "100.0", "–"]
+    assert out[2].split() == ["batch", "2", "50.0", "25.0", "0.0"]
+    with pytest.raises(ValueError, match="one share per batch size"):
+        update_signs.print_batch_table(curves, {"sigmoid": np.array([0.0])}, [1, 2, 4])
+    with pytest.raises(ValueError, match="without_mean"):
+        update_signs.print_batch_table(curves, {"sigmoid": np.zeros(3)}, [1, 2])

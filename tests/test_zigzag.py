@@ -111,3 +111,22 @@ def test_cross_valley_measures_along_the_steep_direction():
         zigzag.cross_valley(xs, np.zeros(3))
     with pytest.raises(ValueError, match="xs"):
         zigzag.cross_valley(jnp.ones((4, 3)), path)
+
+
+def test_momentum_steps_tables_steps_by_momentum_and_step_size(capsys):
+    # E[xxᵀ] = I: λmax = 1, so fraction 0.5 is rate 1 (one step) and 0.25 is rate 0.5 (7 steps)
+    table = zigzag.momentum_steps(ORTHO, [0.5, 0.25], [0.0, 0.5])
+    assert list(table) == [(0.0, 0.5), (0.5, 0.5), (0.0, 0.25), (0.5, 0.25)]
+    assert table[0.0, 0.5] == 1 and table[0.0, 0.25] == 7
+    zigzag.print_momentum_steps({(0.0, 0.5): 1, (0.9, 0.5): 12}, 42.4)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "condition number 42; steps to 1e-4 of the initial loss:",
+        "  step 0.5 × 2/λmax: β=0: 1, β=0.9: 12",
+    ]
+    with pytest.raises(ValueError, match="fractions"):
+        zigzag.momentum_steps(ORTHO, [1.5], [0.0])
+    with pytest.raises(ValueError, match="momenta"):
+        zigzag.momentum_steps(ORTHO, [0.5], [1.0])
+    with pytest.raises(TypeError, match="to_target"):
+        zigzag.print_momentum_steps({}, 1.0)
