@@ -24,6 +24,7 @@ __all__ = [
     "mlp_forward",
     "init_deep_stack",
     "deep_stack_forward",
+    "scale_hidden_weights",
     "layer_norm",
     "init_char_mlp",
     "char_mlp_logits",
@@ -162,6 +163,22 @@ def deep_stack_forward(
         h = layer_norm(h)
     out = params["out"]
     return h @ out["W"] + out["b"]
+
+
+def scale_hidden_weights(params: dict, scale: float) -> dict:
+    """Return a deep stack (:func:`init_deep_stack`) whose first and hidden weights are
+    ``scale`` times those of ``params``; the output layer and the biases are unchanged.
+
+    With zero biases it computes what ``weight_scale=scale`` in :func:`deep_stack_forward`
+    computes; chapter 1 measures saturation against this scale.
+    """
+    if not isinstance(params, dict) or set(params) != {"first", "hidden", "out"}:
+        raise ValueError("params must be a deep stack with 'first', 'hidden' and 'out'")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        raise TypeError(f"scale must be a number, got {type(scale).__name__}")
+    return {
+        k: {"W": (1.0 if k == "out" else scale) * v["W"], "b": v["b"]} for k, v in params.items()
+    }
 
 
 def init_char_mlp(key: jax.Array, vocab: int, context: int, embed: int, hidden: int) -> dict:

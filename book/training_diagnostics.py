@@ -19,6 +19,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from book import activations
+from book.plots import new_figure
 
 __all__ = [
     "update_to_data_ratio",
@@ -27,6 +28,8 @@ __all__ = [
     "sgd_with_diagnostics",
     "plot_layers",
     "draw_histograms",
+    "update_ratio_figure",
+    "watch_summary",
     "EDGES",
 ]
 
@@ -215,3 +218,57 @@ def draw_histograms(
         axes[1, j].set(xlabel="log₁₀ |∂L/∂h|")
     axes[0, 0].set(ylabel="share of units")
     axes[1, 0].set(ylabel="share of units")
+
+
+def update_ratio_figure(
+    ratios: np.ndarray, styles: Mapping[str, tuple[str, str]]
+) -> tuple[Figure, str]:
+    """Return ``(fig, alt)``: each stack's update-to-data ratio (:func:`update_to_data_ratio`)
+    against the SGD step, one panel per stack and one line per layer (:func:`plot_layers`),
+    with -3 dotted.
+
+    ``ratios`` has shape ``(stacks, steps, layers)``, stacks in the order of ``styles``
+    (name to ``(colour, linestyle)``): the first is sigmoid, the others tanh and its
+    sigmoid twin, as the alt text says. Chapter 1 reads the figure.
+    """
+    ratios = np.asarray(ratios)
+    if ratios.ndim != 3 or ratios.shape[0] != len(styles):
+        raise ValueError("ratios must have shape (stacks, steps, layers), one stack per style")
+    fig, axes = new_figure(len(styles), width=11.0, height=3.4)
+    for j, (ax, (name, (c, ls))) in enumerate(zip(axes, styles.items(), strict=True)):
+        plot_layers(ax, np.arange(ratios.shape[1]), ratios[j].T, c, ls=ls)
+        ax.axhline(-3, color="#444444", lw=0.8, ls=":")
+        ax.set(ylim=(-9, -1), xlabel="SGD step", title=name)
+    axes[0].set(ylabel="log₁₀ std(η∇W) / std(W)")
+    sig_median = np.median(ratios[0], axis=0)  # per layer, over the run
+    pair = ratios[1:]  # tanh and the twin
+    alt = (
+        "Three panels of the update-to-data ratio of every weight matrix against the SGD "
+        "step, one line per layer, pale for layer 1 and dark for the output layer, with a "
+        f"dotted line at -3. Sigmoid's lines are spread from about {sig_median[0]:.0f} for "
+        f"layer 1 to about {sig_median[-1]:.0f} for the output layer; tanh's and the twin's "
+        f"lie together between {pair.max():.1f} and {pair.min():.1f}."
+    )
+    return fig, alt
+
+
+def watch_summary(watched: Mapping[str, np.ndarray], names: Sequence[str], depth: int) -> str:
+    """Return one line per stack of ``names``: its update-to-data ratio in layer 1 and
+    layer ``depth`` at the first and last step, and its mean loss over the first and the
+    last 50 steps. ``watched`` holds ``"ratio"`` ``(stacks, steps, layers)`` and
+    ``"loss"`` ``(stacks, steps)`` from :func:`sgd_with_diagnostics` (chapter 1).
+    """
+    ratios, losses = np.asarray(watched["ratio"]), np.asarray(watched["loss"])
+    if isinstance(names, str) or len(names) > ratios.shape[0]:
+        raise ValueError("names must be a sequence of at most one name per stack")
+    if not isinstance(depth, int) or not 1 <= depth <= ratios.shape[2]:
+        raise ValueError(f"depth must be an int from 1 to {ratios.shape[2]}, got {depth!r}")
+    lines = []
+    for j, name in enumerate(names):
+        r, loss = ratios[j], losses[j]
+        lines.append(
+            f"{name:>12}: ratio at step 0 / last, layer 1 {r[0, 0]:.1f} / {r[-1, 0]:.1f}, "
+            f"layer {depth} {r[0, depth - 1]:.1f} / {r[-1, depth - 1]:.1f}; "
+            f"loss, first / last 50 steps {loss[:50].mean():.2f} / {loss[-50:].mean():.2f}"
+        )
+    return "\n".join(lines)

@@ -93,3 +93,22 @@ def test_char_mlp_shapes_and_validation():
     assert logits.shape == (5, 12)
     with pytest.raises(ValueError, match="context"):
         nets.init_char_mlp(jax.random.key(0), 12, 0, 4, 8)
+
+
+def test_scale_hidden_weights_matches_weight_scale_with_zero_biases():
+    stack = nets.init_deep_stack(KEY, 6, 5, 3, 4, "glorot")
+    scaled = nets.scale_hidden_weights(stack, 2.0)
+    np.testing.assert_allclose(scaled["hidden"]["W"], 2.0 * stack["hidden"]["W"])
+    np.testing.assert_allclose(scaled["out"]["W"], stack["out"]["W"])
+    x = jax.random.normal(KEY, (7, 6))
+    for depth in (2, 4):
+        np.testing.assert_allclose(
+            nets.deep_stack_forward(scaled, x, depth, 0, ["tanh"]),
+            nets.deep_stack_forward(stack, x, depth, 0, ["tanh"], weight_scale=2.0),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    with pytest.raises(ValueError, match="params must be a deep stack"):
+        nets.scale_hidden_weights([stack["first"]], 2.0)
+    with pytest.raises(TypeError, match="scale must be a number"):
+        nets.scale_hidden_weights(stack, "2")

@@ -132,3 +132,37 @@ def test_draw_histograms_draws_a_line_per_layer_and_stack():
     assert fig.axes[0].get_title() == "a, step 5"
     with pytest.raises(ValueError, match="one stack per row"):
         td.draw_histograms(Figure(), records, {"a": ("#CC3311", "-")}, 5)
+
+
+STYLES = {"sigmoid": ("#cc0000", "-"), "tanh": ("#0000cc", "-"), "twin": ("#cc0000", "--")}
+
+
+def test_update_ratio_figure_draws_one_line_per_layer_per_stack():
+    ratios = np.zeros((3, 4, 5))  # stacks, steps, layers
+    ratios[0] = np.arange(5) - 8.0  # sigmoid: layer 1 at -8, output layer at -4
+    ratios[1:] = -3.0
+    fig, alt = td.update_ratio_figure(ratios, STYLES)
+    assert len(fig.axes) == 3
+    assert [len(ax.lines) for ax in fig.axes] == [6, 6, 6]  # 5 layers + the -3 line
+    assert [ax.get_title() for ax in fig.axes] == list(STYLES)
+    assert fig.axes[0].get_ylim() == (-9, -1)
+    assert "from about -8 for layer 1 to about -4" in alt
+    assert "between -3.0 and -3.0" in alt
+    with pytest.raises(ValueError, match="one stack per style"):
+        td.update_ratio_figure(ratios[:2], STYLES)
+
+
+def test_watch_summary_reports_the_first_and_last_step():
+    ratio = np.zeros((1, 60, 4))
+    ratio[0, 0] = [-5.0, -4.0, -3.0, -2.0]
+    ratio[0, -1] = [-6.0, -4.5, -3.0, -2.0]
+    loss = np.concatenate([np.full(50, 2.0), np.full(10, 1.0)])[None]
+    line = td.watch_summary({"ratio": ratio, "loss": loss}, ["sigmoid"], 3)
+    assert line == (
+        "     sigmoid: ratio at step 0 / last, layer 1 -5.0 / -6.0, layer 3 -3.0 / -3.0; "
+        "loss, first / last 50 steps 2.00 / 1.80"  # (40 x 2 + 10 x 1) / 50
+    )
+    with pytest.raises(ValueError, match="depth must be an int from 1 to 4"):
+        td.watch_summary({"ratio": ratio, "loss": loss}, ["sigmoid"], 5)
+    with pytest.raises(ValueError, match="names"):
+        td.watch_summary({"ratio": ratio, "loss": loss}, ["a", "b"], 3)
