@@ -5,7 +5,9 @@
   needs no training and so tells how hard a split is in itself;
 - :func:`calibrated_ece_threshold`: the 95th percentile of the expected calibration error
   that a *perfectly* calibrated model with the same confidences shows on as many
-  positions, by simulation: a model's ECE above it is more than sampling noise.
+  positions, by simulation: a model's ECE above it is more than sampling noise;
+- :func:`ece_and_threshold` and :func:`ece_report`: every seed's ECE beside that threshold;
+- :func:`pydoc_topic_at`: which documentation topic a position of the text falls in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["context_count_bits", "calibrated_ece_threshold"]
+from book.losses import expected_calibration_error
+from book.stats import mean_ci
+
+__all__ = [
+    "context_count_bits",
+    "calibrated_ece_threshold",
+    "ece_and_threshold",
+    "ece_report",
+    "pydoc_topic_at",
+]
 
 
 def _context_index(contexts: np.ndarray, order: int, vocab_size: int) -> np.ndarray:
@@ -91,3 +102,47 @@ def calibrated_ece_threshold(
 
     eces = jax.vmap(one_draw)(jax.random.split(key, draws))
     return float(jnp.percentile(eces, level))
+
+
+def ece_and_threshold(
+    probs_per_seed, labels: jax.Array, key: jax.Array
+) -> tuple[np.ndarray, float]:
+    """Return each seed's expected calibration error on ``labels`` and the
+    :func:`calibrated_ece_threshold` of the first seed's confidences (chapter 4)."""
+    probs_per_seed = list(probs_per_seed)
+    if not probs_per_seed:
+        raise ValueError("probs_per_seed must hold one (positions, classes) array per seed")
+    eces = np.array([float(expected_calibration_error(p, labels)) for p in probs_per_seed])
+    return eces, calibrated_ece_threshold(probs_per_seed[0], key)
+
+
+def ece_report(ece: dict, threshold: dict, heads, splits) -> str:
+    """Return one line per head: on each split the mean ECE over seeds, its 95% interval
+    half-width and the threshold; ``ece`` and ``threshold`` are keyed by (head, split)."""
+    heads, splits = list(heads), list(splits)
+    missing = [
+        (h, s) for h in heads for s in splits if (h, s) not in ece or (h, s) not in threshold
+    ]
+    if missing:
+        raise ValueError(f"ece and threshold must hold every (head, split), missing {missing}")
+    return "\n".join(
+        f"{head:24s} ECE "
+        + "; ".join(
+            f"{split} {ece[head, split].mean():.3f} ± {mean_ci(ece[head, split])[1]:.3f} "
+            f"(threshold {threshold[head, split]:.3f})"
+            for split in splits
+        )
+        for head in heads
+    )
+
+
+def pydoc_topic_at(position: int) -> str:
+    """Return the name of the documentation topic that character ``position`` of
+    :func:`book.data.load_pydoc_text` falls in (topics in sorted order; chapter 4)."""
+    from pydoc_data.topics import topics
+
+    names = sorted(topics)
+    starts = np.cumsum([0] + [len(topics[k]) + 1 for k in names])
+    if not isinstance(position, (int, np.integer)) or not 0 <= position < starts[-1] - 1:
+        raise ValueError(f"position must be an int in [0, {starts[-1] - 1}), got {position!r}")
+    return names[np.searchsorted(starts, position, side="right") - 1]

@@ -11,7 +11,9 @@ output heads that differ only in their loss and their initial output bias:
 :func:`train_head` trains every rate with every seed at once and returns a
 :class:`RateGrid`, whose rate is chosen on validation by :func:`book.results.tune_rates`;
 :func:`gaps_by_budget` re-tunes at every recorded budget and pairs a head with a
-baseline seed by seed (:func:`book.results.paired_difference`).
+baseline seed by seed (:func:`book.results.paired_difference`), and
+:func:`budget_gap_report` prints them; :func:`initial_sigmoid_sum` and
+:func:`smallest_last_drop` measure a head at the start and at the end of training.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ __all__ = [
     "train_head",
     "BudgetGap",
     "gaps_by_budget",
+    "budget_gap_report",
+    "initial_sigmoid_sum",
+    "smallest_last_drop",
 ]
 
 HEADS = ("softmax", "one-vs-rest, b = 0", "one-vs-rest, prior bias")
@@ -230,3 +235,48 @@ def gaps_by_budget(grid: RateGrid, base: RateGrid, report: str = "test") -> list
             )
         )
     return gaps
+
+
+def _rate_text(lr: float, edge: bool) -> str:
+    return f"{lr:.0e}" + (" EDGE" if edge else "")
+
+
+def budget_gap_report(gaps: Mapping[str, Sequence[BudgetGap]]) -> str:
+    """Return, for each head of ``gaps`` (head -> :func:`gaps_by_budget`), a header line
+    and one line per budget: the paired gap and the rate each side chose (chapter 4)."""
+    if not gaps or not all(isinstance(g, BudgetGap) for gs in gaps.values() for g in gs):
+        raise ValueError("gaps must map each head to a list of BudgetGap")
+    lines = []
+    for head, head_gaps in gaps.items():
+        lines.append(f"{head}: test gap to softmax, bits/char (rates: head / softmax)")
+        lines += [
+            f"  {g.steps:5d} steps: {g.gap}  ({_rate_text(g.head_lr, g.head_edge)} / "
+            f"{_rate_text(g.base_lr, g.base_edge)})"
+            for g in head_gaps
+        ]
+    return "\n".join(lines)
+
+
+def initial_sigmoid_sum(
+    key: jax.Array, head: str, vocab_size: int, context: int, x: jax.Array
+) -> float:
+    """Return the mean over the contexts ``x`` of the sum of the sigmoids of the logits of
+    ``head``'s network at initialisation (:func:`init_head`): about ``vocab_size / 2`` with
+    output bias 0, about 1 with the prior bias (chapter 4)."""
+    x = jnp.asarray(x)
+    if x.ndim != 2 or x.shape[1] != context:
+        raise ValueError(f"x must be (positions, context={context}), got shape {x.shape}")
+    logits = nets.char_mlp_logits(init_head(key, head, vocab_size, context), x)
+    return float(jax.nn.sigmoid(logits).sum(-1).mean())
+
+
+def smallest_last_drop(grid: RateGrid, lr: float, split: str = "validation") -> float:
+    """Return the smallest, over seeds, drop in bits on ``split`` between the last two
+    records of ``grid``'s runs at rate ``lr``: positive if every run was still improving."""
+    if len(grid.record_steps) < 2:
+        raise ValueError("grid must hold at least two records")
+    drops = []
+    for seed in range(grid.seeds):
+        curve = grid.curve(split, lr, seed)
+        drops.append(float(curve[-2] - curve[-1]))
+    return min(drops)

@@ -57,3 +57,39 @@ def test_the_threshold_checks_its_arguments():
         calibrated_ece_threshold(jnp.ones((3, 2)) / 2, jax.random.key(0), draws=0)
     with pytest.raises(ValueError, match="level"):
         calibrated_ece_threshold(jnp.ones((3, 2)) / 2, jax.random.key(0), level=100.0)
+
+
+def test_ece_and_threshold_score_each_seed_and_report_every_head():
+    from book.baselines import ece_and_threshold, ece_report
+
+    # seed 0: confidence 0.9, right on 1 of 2 positions: ECE |0.5 - 0.9| = 0.4
+    # seed 1: confidence 0.6, right on both: ECE 0.4 too; seed 2: right on neither, 0.6
+    labels = jnp.array([0, 1])
+    seeds = [
+        jnp.array([[0.9, 0.1], [0.9, 0.1]]),
+        jnp.array([[0.6, 0.4], [0.4, 0.6]]),
+        jnp.array([[0.4, 0.6], [0.6, 0.4]]),
+    ]
+    eces, threshold = ece_and_threshold(seeds, labels, jax.random.key(0))
+    np.testing.assert_allclose(eces, [0.4, 0.4, 0.6], atol=1e-6)
+    assert threshold == calibrated_ece_threshold(seeds[0], jax.random.key(0))
+    report = ece_report({("h", "test"): eces}, {("h", "test"): 0.25}, ["h"], ["test"])
+    assert report.startswith("h" + " " * 23 + " ECE test 0.467 ± ")
+    assert report.endswith("(threshold 0.250)")
+    with pytest.raises(ValueError, match="probs_per_seed"):
+        ece_and_threshold([], labels, jax.random.key(0))
+    with pytest.raises(ValueError, match="missing"):
+        ece_report({("h", "test"): eces}, {}, ["h"], ["test"])
+
+
+def test_pydoc_topic_at_names_the_topic_around_a_position():
+    from pydoc_data.topics import topics
+
+    from book.baselines import pydoc_topic_at
+
+    first, second = sorted(topics)[:2]
+    assert pydoc_topic_at(0) == first
+    assert pydoc_topic_at(len(topics[first]) - 1) == first
+    assert pydoc_topic_at(len(topics[first]) + 1) == second  # after the newline
+    with pytest.raises(ValueError, match="position"):
+        pydoc_topic_at(-1)

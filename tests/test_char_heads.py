@@ -116,3 +116,37 @@ def test_train_head_records_every_rate_and_seed_and_checks_its_arguments():
         char_heads.train_head("softmax", x, y, evals, **{**kwargs, "records": 3})
     with pytest.raises(ValueError, match="validation"):
         char_heads.train_head("softmax", x, y, {"test": evals["test"]}, **kwargs)
+
+
+def test_budget_gap_report_prints_a_line_per_budget_with_both_rates():
+    from book.char_heads import BudgetGap, budget_gap_report
+    from book.results import paired_difference
+
+    gap = paired_difference(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 0.0]))
+    report = budget_gap_report({"h": [BudgetGap(200, gap, 0.01, False, 0.03, True)]})
+    assert report.splitlines() == [
+        "h: test gap to softmax, bits/char (rates: head / softmax)",
+        f"    200 steps: +2.000 ± {gap.half:.3f}  (1e-02 / 3e-02 EDGE)",
+    ]
+    with pytest.raises(ValueError, match="BudgetGap"):
+        budget_gap_report({"h": [1.0]})
+
+
+def test_initial_sigmoid_sum_is_half_v_at_zero_bias_and_one_at_the_prior():
+    x = jnp.zeros((8, 3), jnp.int32)
+    key = jax.random.key(0)
+    zero = char_heads.initial_sigmoid_sum(key, "one-vs-rest, b = 0", 40, 3, x)
+    prior = char_heads.initial_sigmoid_sum(key, "one-vs-rest, prior bias", 40, 3, x)
+    assert abs(zero - 20) < 4 and abs(prior - 1) < 0.3
+    with pytest.raises(ValueError, match="x must be"):
+        char_heads.initial_sigmoid_sum(key, "softmax", 40, 3, jnp.zeros((8, 2), jnp.int32))
+
+
+def test_smallest_last_drop_is_the_least_improvement_over_seeds():
+    # rate 0.2: seed 0 falls 5 -> 4 -> 3.5, seed 1 falls 5 -> 3 -> 2.9
+    validation = [[5, 4, 3], [5, 4, 3], [5, 4, 3.5], [5, 3, 2.9], [5, 5, 5], [5, 5, 5]]
+    grid = _grid(validation, validation)
+    assert char_heads.smallest_last_drop(grid, 0.2) == pytest.approx(0.1)
+    assert char_heads.smallest_last_drop(grid, 0.3) == 0.0
+    with pytest.raises(ValueError, match="two records"):
+        char_heads.smallest_last_drop(_grid([[1]] * 6, [[1]] * 6), 0.1)
