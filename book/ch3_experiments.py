@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from book import data, nets
+from book import data, nets, ngram
 from book import transformer as tf
 from book.experiment import Experiment, Task, product_grid
 from book.lm import lm_data, lm_optimizer, windows
@@ -36,6 +36,7 @@ __all__ = [
     "lm_task",
     "mlp_data",
     "mlp_task",
+    "count_baselines",
 ]
 
 # ---------------------------------------------------------------------- the language model
@@ -306,3 +307,27 @@ EXPERIMENTS = (
     CH3_DEEP_MLP,
     CH3_DEEP_MLP_LARGE_RATES,
 )
+
+
+# ------------------------------------------------------------------ the count baselines
+
+
+def count_baselines(
+    train: np.ndarray, vocab_size: int, val_windows: np.ndarray, test_windows: np.ndarray
+) -> dict[str, dict]:
+    """Return chapter 3's count baselines: ``{"unigram" | "bigram" | "trigram": entry}``.
+
+    Each entry holds ``k``, the add-k smoothing chosen on ``val_windows`` from
+    :data:`book.ngram.SMOOTHING_GRID`; ``edge``, whether it is the grid's end; ``test``,
+    test bits/char at ``k``; and ``spread``, the range of test bits/char over the grid.
+    """
+    if not isinstance(vocab_size, int) or vocab_size < 2:
+        raise ValueError(f"vocab_size must be an integer of at least 2, got {vocab_size!r}")
+    count = {}
+    for order, name in ((1, "unigram"), (2, "bigram"), (3, "trigram")):
+        model = ngram.fit_count_model(train, order, vocab_size)
+        k, edge = ngram.tune_smoothing(model, val_windows)
+        spread = [ngram.window_bits(model, test_windows, g) for g in ngram.SMOOTHING_GRID]
+        count[name] = dict(k=k, edge=edge, test=ngram.window_bits(model, test_windows, k))
+        count[name]["spread"] = max(spread) - min(spread)
+    return count

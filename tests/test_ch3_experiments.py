@@ -1,0 +1,27 @@
+"""Chapter 3's count baselines on a text whose answers are known."""
+
+import numpy as np
+import pytest
+
+from book import ch3_experiments as ch3
+from book import ngram
+
+
+def test_count_baselines_on_an_alternating_text():
+    train = np.tile([0, 1], 200)
+    windows = np.tile([0, 1], (4, 4))  # 4 windows of 8 alternating symbols
+    count = ch3.count_baselines(train, 2, windows, windows)
+    assert list(count) == ["unigram", "bigram", "trigram"]
+    # equal symbol counts: the unigram predicts 1/2 whatever the smoothing, 1 bit each
+    assert count["unigram"]["test"] == pytest.approx(1.0)
+    assert count["unigram"]["spread"] == pytest.approx(0.0, abs=1e-12)
+    # the next symbol is determined: the least smoothing is best, at the grid's edge
+    for name in ("bigram", "trigram"):
+        assert count[name]["k"] == min(ngram.SMOOTHING_GRID) and count[name]["edge"]
+        assert count[name]["test"] < 0.2
+        assert count[name]["spread"] > 0.001  # more smoothing costs bits
+
+
+def test_count_baselines_checks_the_vocabulary_size():
+    with pytest.raises(ValueError, match="vocab_size"):
+        ch3.count_baselines(np.zeros(10, dtype=int), 1, np.zeros((2, 3), dtype=int), None)
