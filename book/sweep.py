@@ -52,7 +52,7 @@ from book.store import (
     provenance,
     read_results,
 )
-from book.train import make_trainer, train_runs  # noqa: F401  (until chapter 5 imports book.train)
+from book.train import make_trainer
 
 __all__ = [
     "FORMAT",
