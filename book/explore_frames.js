@@ -113,20 +113,24 @@ export function mount(root, spec, request) {
   }
 
   function receive(n, img) {
-    img.dataset.frame = String(n);
-    if (!img.isConnected) {
-      img.style.display = "none";
-      box.append(img);
-    }
-    cache.set(n, img);
     if (inflight && inflight.n === n) inflight = null;
-    message.hidden = true;
-    if (n === wanted) display(img);
-    else ask();
+    if (!cache.has(n)) {
+      // (a frame asked for by another view of the same widget may arrive twice)
+      img.dataset.frame = String(n);
+      if (!img.isConnected) {
+        img.style.display = "none";
+        box.append(img);
+      }
+      cache.set(n, img);
+    }
+    if (n === wanted) {
+      message.hidden = true;
+      display(cache.get(n));
+    } else ask();
   }
 
   function fail(n, text) {
-    if (inflight && (n === undefined || inflight.n === n)) inflight = null;
+    if (inflight && (n == null || inflight.n === n)) inflight = null; // null: not a frame request
     root.removeAttribute("aria-busy");
     message.textContent = text;
     message.hidden = false;

@@ -40,6 +40,7 @@ const model = {
 window.sent = [];
 window.cleanup = render({ model, el: document.getElementById("el") });
 window.listeners = listeners;
+window.model = model;
 </script></body></html>"""
 
 
@@ -115,6 +116,13 @@ def test_revisits_come_from_the_browser_and_every_setting_shows_its_frame(browse
         sent = page.evaluate("window.sent")
         assert sorted(m["want"] for m in sent) == list(range(6))  # each frame asked once
         assert page.locator("img[data-frame]").count() == 6
+        # a frame another view of the widget asked for arrives again: still one image
+        page.evaluate("window.model.send({want: 5})")
+        page.wait_for_function("window.sent.length === 7")
+        page.wait_for_timeout(500)
+        assert page.locator("img[data-frame]").count() == 6
+        assert page.locator("img[data-frame]:visible").count() == 1
+        _shows(page, "scale=2.0 kind=tanh")
         assert errors == []
     finally:
         context.close()
