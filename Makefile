@@ -1,7 +1,8 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions book-size
+	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions book-size \
+	widget-latency
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -97,16 +98,26 @@ interrupted-build: book
 	$(CPU) $(BIN)/python .ci/interrupted_build.py
 
 # Re-execute the stored notebooks in place (after editing one), as nbval will check them.
+# Then drop the interactive figures' widget views and saved widget state: a notebook opened
+# without a kernel shows the static figure (text/html), which nbval compares.
 execute: $(STAMP)
 	for nb in notebooks/*.ipynb appendices/*.ipynb; do \
 		(cd $$(dirname $$nb) && $(CPU) $(CURDIR)/$(BIN)/jupyter nbconvert --to notebook --execute \
 		--inplace --ExecutePreprocessor.timeout=600 $$(basename $$nb)) || exit 1; done
+	$(BIN)/python -m book.explore_live strip notebooks/*.ipynb appendices/*.ipynb
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 bench: $(STAMP)
 	$(COLD) $(BIN)/python benchmarks/run.py
+	@$(BIN)/python benchmarks/widget_latency.py --print-only
+
+# Key press to new image of an interactive figure in a real JupyterLab (headless Chromium):
+# first visits (kernel) and revisits (the browser's frame cache); writes
+# benchmarks/results/widget_latency.json.
+widget-latency: $(STAMP)
+	$(BIN)/python benchmarks/widget_latency.py
 
 # Every notebook executed cell by cell: the slowest cells and the share spent compiling.
 # Words, hedges per 1,000 words, code lines, longest cell and claims of every notebook.

@@ -3,10 +3,11 @@
 ``explore(compute, draw, sliders)`` returns an :class:`Explorer`: the sliders, one
 jitted ``compute`` (called with the slider values as arrays of fixed dtype and shape,
 so moving a slider never recompiles; ``Explorer.traces`` counts compilations) and the
-``draw`` function. It has two front ends, both in one display bundle:
-:mod:`book.explore_live` (ipywidgets, for a running kernel) and
-:mod:`book.explore_static` (precomputed frames switched by an inline script, for
-readers without one).
+``draw`` function. It has two front ends, both in one display bundle, and one
+JavaScript module (``book/explore_frames.js``) that both run:
+:mod:`book.explore_live` (an anywidget, for a running kernel: the browser asks the
+kernel for each frame it has not shown yet and keeps the frames it has) and
+:mod:`book.explore_static` (precomputed frames in the page, for readers without one).
 
 Whether the static version holds every frame or the default one alone is the
 ``all_frames`` argument of :func:`explore`. Its default is the build's setting,
@@ -138,7 +139,7 @@ class Frame:
 
 
 class Explorer:
-    """An interactive figure: live ipywidgets in Jupyter, precomputed frames in HTML.
+    """An interactive figure: a live widget in Jupyter, precomputed frames in HTML.
 
     ``update(**values)`` renders the figure for the given slider values (option
     strings for choices) and returns its PNG bytes; ``traces`` counts how many times
@@ -281,25 +282,28 @@ class Explorer:
         return static_html(self, all_frames=self.all_frames if all_frames is None else all_frames)
 
     def widget(self):
-        """Return the live ipywidgets panel (:func:`book.explore_live.live_widget`)."""
+        """Return the live widget (:func:`book.explore_live.live_widget`)."""
         from book.explore_live import live_widget
 
         return live_widget(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        """Return the display bundle: the static HTML, and the live widget's view
+        with its metadata (Colab's widget manager) when anywidget is installed."""
         bundle = {
             "text/plain": f"<interactive figure: {self.title}>",
             "text/html": self.static_html(),
         }
         try:
             live = self.widget()._repr_mimebundle_()
-        except ImportError:  # no ipywidgets: the static version alone
+        except ImportError:  # no anywidget or ipywidgets: the static version alone
             return bundle
-        if live:
-            bundle["application/vnd.jupyter.widget-view+json"] = live[
-                "application/vnd.jupyter.widget-view+json"
-            ]
-        return bundle
+        data, metadata = live if isinstance(live, tuple) else (live or {}, {})
+        view = "application/vnd.jupyter.widget-view+json"
+        if view not in data:
+            return bundle
+        bundle[view] = data[view]
+        return (bundle, metadata) if metadata else bundle
 
 
 def explore(

@@ -1,49 +1,49 @@
 """The static front end of :mod:`book.explore`: an interactive figure with no kernel.
 
 :func:`static_html` renders precomputed frames over the slider grid into one HTML
-block, with native controls (``<input type="range">``, ``<select>``) switched by a
-small inline script with no external dependency. With ``all_frames=False`` it holds
-the default frame alone, which keeps committed notebooks light; the book build
-renders every frame. Introduced in chapter 0.
+block, with the course's figure module (``book/explore_frames.js``, the live widget's
+JavaScript too) inlined in a ``<script type="module">``: it builds the native controls
+(``<input type="range">``, ``<select>``) and shows the frame they name, taking it from
+the page; nothing is loaded from elsewhere. With ``all_frames=False`` it holds the
+default frame alone, without controls or script, which keeps committed notebooks
+light; the book build renders every frame. Introduced in chapter 0.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 from typing import Any
 
 from book.plots import figure_classes, img_tag
 
-__all__ = ["static_html"]
+__all__ = ["FRAMES_JS", "control_spec", "static_html"]
+
+FRAMES_JS: str = Path(__file__).with_name("explore_frames.js").read_text(encoding="utf-8")
+if "</script" in FRAMES_JS.lower() or "<!--" in FRAMES_JS:
+    raise ValueError("explore_frames.js must not contain '</script' or '<!--' (it is inlined)")
 
 
-def _controls(fig: Any) -> list[str]:
-    parts = ['<div class="book-explore-controls" style="display:flex;flex-wrap:wrap;gap:1em">']
-    for k, s in enumerate(fig.sliders):
-        label = html.escape(s.label)
-        if s.is_choice:
-            opts = "".join(
-                f'<option value="{i}"{" selected" if i == s.default_index else ""}>'
-                f"{html.escape(o)}</option>"
-                for i, o in enumerate(s.values)
-            )
-            parts.append(f'<label>{label} <select data-k="{k}">{opts}</select></label>')
-        else:
-            parts.append(
-                f'<label>{label} <input type="range" data-k="{k}" min="0" '
-                f'max="{len(s.values) - 1}" step="1" value="{s.default_index}"> '
-                f"<output>{html.escape(s.text(s.default_index))}</output></label>"
-            )
-    parts.append("</div>")
-    return parts
+def control_spec(fig: Any) -> dict:
+    """Return the controls of ``fig`` as the figure module reads them: slider ``labels``,
+    the value texts of each slider (``options``), whether each is a ``choice`` (a
+    ``<select>``) and the ``defaults`` (indices). Used by both front ends (chapter 0)."""
+    return {
+        "labels": [s.label for s in fig.sliders],
+        "options": [[s.text(i) for i in range(len(s.values))] for s in fig.sliders],
+        "choice": [bool(s.is_choice) for s in fig.sliders],
+        "defaults": list(fig.default_indices),
+    }
 
 
 def static_html(fig: Any, *, all_frames: bool) -> str:
-    """Return the kernel-free HTML of ``fig``: its frames and controls, and the script
-    that shows the frame the controls name (frames in row-major slider order).
+    """Return the kernel-free HTML of ``fig``: its frames (row-major over the slider
+    grid, each ``<img data-frame=n data-axes=...>``) and the inlined figure module that
+    builds the controls and shows the frame they name.
 
-    ``all_frames=False`` renders the default frame alone, without controls.
+    ``all_frames=False`` renders the default frame alone, without controls or script.
+    Raises ``TypeError`` if ``all_frames`` is not a bool.
     """
     if not isinstance(all_frames, bool):
         raise TypeError(f"all_frames must be True or False, got {all_frames!r}")
@@ -53,13 +53,12 @@ def static_html(fig: Any, *, all_frames: bool) -> str:
         f'<div class="book-explore" id="{uid}">',
         f"<p><strong>{html.escape(fig.title)}</strong></p>",
     ]
-    if all_frames:
-        parts += _controls(fig)
-    else:
+    if not all_frames:
         parts.append(
             "<p><em>Static preview at the default setting; the built book and a live "
             "kernel show the interactive version.</em></p>"
         )
+    parts.append('<div class="book-explore-frames">')
     for n, idx in enumerate(fig.frame_indices(all_frames)):
         frame = fig.render_frame(idx)
         hidden = "" if idx == default else "display:none;"
@@ -74,30 +73,11 @@ def static_html(fig: Any, *, all_frames: bool) -> str:
                 style=hidden + "max-width:100%",
             )
         )
-    parts.append("</div>")
+    parts += ["</div>", "</div>"]
     if all_frames:
-        labels = [[s.text(i) for i in range(len(s.values))] for s in fig.sliders]
-        parts.append(_SCRIPT.replace("UID", uid).replace("LABELS", json.dumps(labels)))
+        # JSON in a script: "</" would end it, so every "<" is escaped.
+        spec = json.dumps(control_spec(fig)).replace("<", "\\u003c")
+        parts.append(
+            f'<script type="module">\n{FRAMES_JS}\nmountStatic("{uid}", {spec});\n</script>'
+        )
     return "\n".join(parts)
-
-
-_SCRIPT = """<script>
-(function () {
-  var root = document.getElementById("UID");
-  var labels = LABELS;
-  var controls = root.querySelectorAll("[data-k]");
-  var frames = root.querySelectorAll("img[data-frame]");
-  function show() {
-    var index = 0;
-    controls.forEach(function (c) {
-      var k = Number(c.dataset.k);
-      index = index * labels[k].length + Number(c.value);
-      var out = c.parentNode.querySelector("output");
-      if (out) { out.textContent = labels[k][Number(c.value)]; }
-    });
-    frames.forEach(function (f) { f.style.display = Number(f.dataset.frame) === index ? "" : "none"; });
-  }
-  controls.forEach(function (c) { c.addEventListener("input", show); c.addEventListener("change", show); });
-  show();
-})();
-</script>"""

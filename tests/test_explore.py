@@ -16,13 +16,13 @@ def _compute(scale, kind):
     return {"xs": xs, "ys": jnp.where(kind == 0, scale * xs, scale * xs**2)}
 
 
-def _figure(compute=_compute, draw=_draw, **kwargs):
+def _figure(compute=_compute, draw=_draw, alt="A test line or parabola.", **kwargs):
     return explore(
         compute,
         draw,
         [slider("scale", [0.5, 1.0, 2.0]), choice("kind", ["line", "parabola"])],
         title="test figure",
-        alt="A test line or parabola.",
+        alt=alt,
         **kwargs,
     )
 
@@ -89,10 +89,37 @@ def test_static_html_all_frames_and_inline_script():
     html = _figure(all_frames=True).static_html()
     assert html.count("<img") == 6
     assert html.count('style="display:none;') == 5  # only the default frame is visible
-    assert "<script>" in html and "src=" not in html.split("<script>")[1]
-    assert 'type="range"' in html and "<select" in html
+    assert html.count("<script") == 1 and '<script type="module">' in html
+    script = html.split('<script type="module">')[1]
+    assert "src=" not in script and "import " not in script and "http" not in script
+    # the module builds a range input for the slider and a <select> for the choice
+    assert '"choice": [false, true]' in script and '"defaults": [1, 1]' in script
     assert 'alt="A test line or parabola."' in html
     assert _figure(all_frames=False).static_html(all_frames=True) == html
+
+
+def test_static_html_inlines_the_live_widgets_module():
+    from book.explore_live import FigureWidget
+
+    fig = _figure(all_frames=True)
+    esm = FigureWidget(fig)._esm
+    assert "export default" in esm and "mountStatic" in esm
+    html = fig.static_html()
+    assert esm in html  # the same module text, not a copy that could drift
+    assert f'<script type="module">\n{esm}\nmountStatic("{fig.uid()}", {{' in html
+
+
+def test_static_html_escapes_what_would_end_the_script():
+    fig = explore(
+        lambda scale: _compute(scale, 0),
+        _draw,
+        [slider("scale", [0.5, 1.0], label="</script><b>scale</b>")],
+        title="t",
+        alt="a line",
+        all_frames=True,
+    )
+    html = fig.static_html()
+    assert html.count("</script") == 1 and "\\u003c/script>\\u003cb>scale" in html
 
 
 def test_the_build_setting_is_read_once_at_import(monkeypatch):
@@ -192,17 +219,167 @@ def test_explore_argument_checks():
         _figure().update(scale=3.0)
 
 
-def test_live_widget_redraws_on_control_change_without_recompiling():
+def _ask(widget, content, monkeypatch):
+    """Send ``content`` to the widget as the browser does; return what it sends back."""
+    sent = []
+    monkeypatch.setattr(widget, "send", lambda c, buffers=None: sent.append((c, buffers)))
+    widget._handle_custom_msg(content, [])
+    assert len(sent) == 1, "one reply per request"
+    return sent[0]
+
+
+def test_live_widget_answers_a_frame_request_with_that_frames_png(monkeypatch):
+    def alt(v):
+        return f"scale={v['scale']} kind={v['kind']}"
+
+    fig = _figure(alt=alt)
+    widget = fig.widget()
+    assert widget.frame_count == 6 and widget.defaults == [1, 1]
+    assert widget.options == [["0.5", "1", "2"], ["line", "parabola"]]
+    for n, indices in enumerate(fig.frame_indices(True)):  # row-major, as the JavaScript
+        assert widget.indices_of(n) == indices
+        reply, buffers = _ask(widget, {"want": n}, monkeypatch)
+        expected = _figure(alt=alt).render_frame(indices)  # a fresh figure: its own pixels
+        assert reply == {"frame": n, "alt": expected.alt} and buffers == [expected.png]
+    assert reply["alt"] == "scale=2.0 kind=parabola"
+    assert fig.traces == 1  # six frames, one compilation
+
+
+def test_live_widget_revisits_come_from_its_cache(monkeypatch):
     fig = _figure()
-    panel = fig.widget()
-    _, controls, image = panel.children
-    scale, kind = controls.children
-    first = image.value
-    assert first.startswith("<img") and "A test line or parabola." in first
-    scale.value = 2.0
-    kind.value = "parabola"
-    assert image.value != first
-    assert fig.traces == 1
+    widget = fig.widget()
+    calls = []
+    render = fig.render
+    monkeypatch.setattr(fig, "render", lambda idx: calls.append(idx) or render(idx))
+    first = _ask(widget, {"want": 4}, monkeypatch)
+    assert _ask(widget, {"want": 4}, monkeypatch) == first and calls == [(2, 0)]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"want": 6}, "frame number from 0 to 5, got 6"),
+        ({"want": -1}, "frame number from 0 to 5"),
+        ({"want": "2"}, "frame number"),
+        ({"want": True}, "frame number"),
+        ({"frame": 1}, "a frame request is {'want': n}"),
+        ("2", "a frame request is {'want': n}"),
+    ],
+)
+def test_a_bad_frame_request_gets_an_error_message_back(content, message, monkeypatch):
+    widget = _figure().widget()
+    reply, buffers = _ask(widget, content, monkeypatch)
+    assert set(reply) == {"error", "want"} and buffers == []
+    assert reply["error"].startswith("ValueError: ") and message in reply["error"]
+
+
+def test_a_frame_that_fails_to_render_is_reported_not_raised(monkeypatch):
+    def draw_long_title(fig, result, values):
+        _draw(fig, result, values)
+        if values["scale"] == 2.0:
+            fig.axes[0].set_title("a title far too long for the figure " * 5)
+
+    widget = _figure(draw=draw_long_title).widget()
+    reply, _ = _ask(widget, {"want": 4}, monkeypatch)
+    assert reply["want"] == 4 and "past the figure's edge" in reply["error"]
+    assert "frame" in _ask(widget, {"want": 0}, monkeypatch)[0]  # the widget goes on
+
+
+def test_the_widget_state_holds_no_png():
+    import json
+
+    fig = _figure()
+    fig.static_html(all_frames=False)  # as displaying does: the default frame is drawn
+    widget = fig.widget()
+    state = widget.get_state()
+    text = json.dumps({k: v for k, v in state.items() if k != "_esm"})
+    assert "png" not in text.lower() and "base64" not in text and len(text) < 2000
+    assert state["title"] == "test figure" and state["labels"] == ["scale", "kind"]
+    assert state["choice"] == [False, True] and state["width"] == 640
+    assert "data:image" not in state["_esm"]
+
+
+def test_the_live_widget_needs_an_interactive_figure():
+    from book.explore_live import FigureWidget
+
+    with pytest.raises(TypeError, match="interactive figure"):
+        FigureWidget(object())
+    with pytest.raises(ValueError, match="cache_size"):
+        FigureWidget(_figure(), cache_size=0)
+
+
+def test_strip_widgets_removes_views_and_state_and_keeps_the_html():
+    from book.explore_live import WIDGET_VIEW_MIME, strip_widgets
+
+    html = _figure().static_html(all_frames=False)
+    view = {"version_major": 2, "version_minor": 0, "model_id": "abc"}
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": "text"},
+            {
+                "cell_type": "code",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": "hi"},
+                    {
+                        "output_type": "display_data",
+                        "data": {"text/plain": "<f>", "text/html": html, WIDGET_VIEW_MIME: view},
+                        "metadata": {},
+                    },
+                ],
+            },
+        ],
+        "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {}}, "k": 1},
+    }
+    assert strip_widgets(notebook) == 1
+    data = notebook["cells"][1]["outputs"][1]["data"]
+    assert data == {"text/plain": "<f>", "text/html": html}
+    assert notebook["metadata"] == {"k": 1}
+    assert strip_widgets(notebook) == 0  # idempotent
+    with pytest.raises(TypeError, match="notebook"):
+        strip_widgets({"cells": None})
+
+
+def test_strip_notebook_files_rewrites_a_saved_notebook(tmp_path):
+    import nbformat
+
+    from book.explore_live import WIDGET_VIEW_MIME, strip_notebook_files
+
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output(
+        "display_data", data={"text/html": "<p>f</p>", WIDGET_VIEW_MIME: {"model_id": "m"}}
+    )
+    nb.cells.append(nbformat.v4.new_code_cell("f", outputs=[out]))
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    assert strip_notebook_files([path]) == {str(path): 1}
+    again = nbformat.read(path, as_version=4)
+    assert "widgets" not in again.metadata
+    assert again.cells[0].outputs[0].data == {"text/html": "<p>f</p>"}
+    with pytest.raises(TypeError, match="list of notebook paths"):
+        strip_notebook_files(path)
+
+
+def test_committed_notebooks_hold_no_widget_state():
+    import json
+    from pathlib import Path
+
+    from book.explore_live import WIDGET_VIEW_MIME
+
+    root = Path(__file__).resolve().parents[1]
+    notebooks = sorted([*root.glob("notebooks/*.ipynb"), *root.glob("appendices/*.ipynb")])
+    assert notebooks
+    stored = []
+    for path in notebooks:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if "widgets" in nb.get("metadata", {}):
+            stored.append(f"{path.name}: widget state")
+        views = sum(
+            WIDGET_VIEW_MIME in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", [])
+        )
+        if views:
+            stored.append(f"{path.name}: {views} widget view(s)")
+    assert stored == [], f"run `make execute` (it strips them): {stored}"
 
 
 def test_every_frame_has_the_default_frames_axes_boxes():
