@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -314,19 +313,13 @@ def run(first_visits: int, timeout_s: float) -> dict:
 
 
 def provenance() -> dict:
-    """Versions, machine and load of this measurement."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        commit = "unknown"
+    """Command, commit, machine and load of this measurement (``book.store.provenance``),
+    with the browser's and the front end's versions."""
+    from book.store import provenance as process_provenance  # imports JAX: only when saving
+
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
     return {
-        "commit": commit,
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average_1_5_15": list(os.getloadavg()),
+        **process_provenance(),
         "chromium": chromium.strip(),
         "versions": {
             p: version(p)
@@ -347,8 +340,8 @@ def report(results: dict) -> None:
         f"  first visit (kernel):        {r['first_visit_ms']:7.1f} ms "
         f"(next animation frame {r['first_visit_painted_ms']:.1f} ms; compute + draw + PNG "
         f"alone {r['python_render_ms']:.1f} ms in Python)\n"
-        f"  load average {r['provenance']['load_average_1_5_15'][0]:.1f} on "
-        f"{r['provenance']['cpus']} CPUs"
+        f"  load average {r['provenance']['load_average'][0]:.1f} on "
+        f"{r['provenance']['cpu_count']} CPUs"
     )
 
 
