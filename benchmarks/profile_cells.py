@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         help="notebooks to profile (default: every chapter and appendix notebook)",
     )
     parser.add_argument("--top", type=int, default=5, help="slowest cells shown per notebook")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"where to write the JSON (default: {OUT.name})"
+    )
     args = parser.parse_args(argv)
     if args.top < 1:
         parser.error(f"--top must be a positive int, got {args.top}")
@@ -140,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     commit = subprocess.run(
         ["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
+    out = args.out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
         json.dumps(
             {
                 "provenance": {
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             indent=1,
         )
     )
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
 
 
