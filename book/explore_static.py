@@ -13,16 +13,30 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from book.plots import figure_classes, img_tag
 
-__all__ = ["FRAMES_JS", "control_spec", "static_html"]
+__all__ = ["FRAMES_JS", "control_spec", "static_html", "preview_html"]
 
 FRAMES_JS: str = Path(__file__).with_name("explore_frames.js").read_text(encoding="utf-8")
 if "</script" in FRAMES_JS.lower() or "<!--" in FRAMES_JS:
     raise ValueError("explore_frames.js must not contain '</script' or '<!--' (it is inlined)")
+
+
+PREVIEW_NOTE = (
+    "<p><em>Static preview at the default setting; the built book and a live "
+    "kernel show the interactive version.</em></p>"
+)
+# The parts of static_html(fig, all_frames=True) that preview_html keeps or drops.
+_ALL_FRAMES = re.compile(
+    r'(<div class="book-explore" id="[^"]*">\n<p><strong>.*?</strong></p>)\n'
+    r'(<div class="book-explore-frames">)\n(.*)\n</div>\n</div>\n'
+    r'<script type="module">\n.*</script>',
+    re.S,
+)
 
 
 def control_spec(fig: Any) -> dict:
@@ -54,10 +68,7 @@ def static_html(fig: Any, *, all_frames: bool) -> str:
         f"<p><strong>{html.escape(fig.title)}</strong></p>",
     ]
     if not all_frames:
-        parts.append(
-            "<p><em>Static preview at the default setting; the built book and a live "
-            "kernel show the interactive version.</em></p>"
-        )
+        parts.append(PREVIEW_NOTE)
     parts.append('<div class="book-explore-frames">')
     for n, idx in enumerate(fig.frame_indices(all_frames)):
         frame = fig.render_frame(idx)
@@ -81,3 +92,25 @@ def static_html(fig: Any, *, all_frames: bool) -> str:
             f'<script type="module">\n{FRAMES_JS}\nmountStatic("{uid}", {spec});\n</script>'
         )
     return "\n".join(parts)
+
+
+def preview_html(all_frames_html: str) -> str:
+    """Return what ``static_html(fig, all_frames=False)`` gives, computed from the
+    all-frame HTML of the same figure: the default frame alone (renumbered 0), the
+    preview note, no controls or script.
+
+    The book build renders every frame and committed notebooks hold one, so this is how
+    the build's execution is compared with the stored outputs (``tests/stored_outputs.py``).
+    Raises ``TypeError`` for a non-string and ``ValueError`` for HTML that is not an
+    interactive figure's all-frame rendering.
+    """
+    if not isinstance(all_frames_html, str):
+        raise TypeError(f"all_frames_html must be a str, got {type(all_frames_html).__name__}")
+    m = _ALL_FRAMES.fullmatch(all_frames_html)
+    if m is None:
+        raise ValueError("all_frames_html is not static_html(fig, all_frames=True) output")
+    shown = [t for t in re.findall(r"<img\b[^>]*>", m[3]) if 'style="display:none;' not in t]
+    if len(shown) != 1:
+        raise ValueError(f"all_frames_html must show exactly one frame, it shows {len(shown)}")
+    default = re.sub(r' data-frame="\d+"', ' data-frame="0"', shown[0], count=1)
+    return "\n".join([m[1], PREVIEW_NOTE, m[2], default, "</div>", "</div>"])

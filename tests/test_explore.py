@@ -2,6 +2,7 @@ import jax.numpy as jnp
 import pytest
 
 from book.explore import MAX_STATIC_FRAMES, choice, explore, slider
+from book.explore_static import preview_html
 
 
 def _draw(fig, result, values):
@@ -96,6 +97,26 @@ def test_static_html_all_frames_and_inline_script():
     assert '"choice": [false, true]' in script and '"defaults": [1, 1]' in script
     assert 'alt="A test line or parabola."' in html
     assert _figure(all_frames=False).static_html(all_frames=True) == html
+
+
+def test_preview_html_of_the_all_frame_html_is_the_committed_one_frame_html():
+    # the build renders every frame; committed notebooks hold one: comparing the two
+    # executions goes through preview_html
+    fig = _figure(alt=lambda v: f"frame {v}")
+    full, one = fig.static_html(all_frames=True), fig.static_html(all_frames=False)
+    assert 'data-frame="3"' in full  # the default (1, 1) is the fourth frame, row-major
+    assert preview_html(full) == one
+    assert 'data-frame="0"' in one and "parabola" in one and "frame {" in one
+
+
+def test_preview_html_rejects_what_is_not_an_all_frame_figure():
+    fig = _figure()
+    with pytest.raises(ValueError, match="all_frames_html is not"):
+        preview_html(fig.static_html(all_frames=False))
+    with pytest.raises(ValueError, match="exactly one frame, it shows 6"):
+        preview_html(fig.static_html(all_frames=True).replace("display:none;", ""))
+    with pytest.raises(TypeError, match="all_frames_html must be a str"):
+        preview_html(None)
 
 
 def test_static_html_inlines_the_live_widgets_module():
