@@ -1,8 +1,8 @@
 # The course's commands. Each target bootstraps .venv from the pinned requirements.
 # `book/` is a folder, so every command target is .PHONY (else `make book` is "up to date").
 .PHONY: nbval-one-cpu book test lint unit nbval build-test site-test lab bench clean lock ledger execute \
-	sweep sweep-smoke gpu-check reliability nbval-reruns interrupted-build profile colab-like lowest-versions book-size \
-	widget-latency
+	sweep sweep-smoke gpu-check reliability nbval-one-thread interrupted-build profile colab-like lowest-versions \
+	book-size widget-latency outputs browser-test
 
 # The lock (requirements.txt) is for Python 3.11: its setuptools pin, and chapter 4's text
 # (Python's own pydoc_data), are version-specific. PYTHON=/path/to/python3.11 picks another
@@ -50,7 +50,9 @@ ledger: $(STAMP)
 	$(BIN)/python -m book.ledger .
 	$(BIN)/python -m book.verdict .
 
-test: lint unit nbval book site-test
+# Each notebook executes once here, in the book build; `outputs` compares that execution
+# with the stored outputs as nbval does (tests/stored_outputs.py).
+test: lint unit book outputs browser-test
 	@echo "== all tests passed"
 
 lint: $(STAMP)
@@ -65,7 +67,14 @@ nbval: $(STAMP)
 	$(CPU) $(BIN)/python -m pytest --nbval notebooks appendices --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout=300 -q -p no:randomly
 
-# The browser tests read the built site: `make site-test` builds the book first.
+# The tests of a built book (`make book` first): the build's execution against the stored
+# outputs, and the browser tests. `make site-test` builds the book, then runs both.
+outputs: $(STAMP)
+	$(BIN)/python -m pytest tests/site/test_build_outputs.py -q
+
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest tests/site -q --ignore=tests/site/test_build_outputs.py
+
 site-test: book
 	$(BIN)/python -m pytest tests/site -q
 
@@ -79,22 +88,22 @@ colab-like: $(STAMP)
 lowest-versions: $(STAMP)
 	$(CPU) $(BIN)/python tests/colab_like.py --floors
 
-# Reliability checks, run by .ci/run after `make test` (offline there). nbval twice more,
-# so it passes three times in a row, once with Eigen single-threaded, so no printed number
-# may depend on how matrix products are split over threads. Then a build killed while a
-# notebook executes must rerun to the same site (.ci/interrupted_build.py).
-# `make nbval-one-cpu` (not in CI: it doubles the time) runs nbval pinned to one host CPU.
-reliability: nbval-reruns interrupted-build
+# Reliability checks, run by .ci/run after `make test` (offline there). The stored outputs
+# are one run and the build's execution another; nbval runs a third with Eigen
+# single-threaded, so no printed number may depend on how matrix products are split over
+# threads. Then a build killed while a notebook executes must rerun to the same site
+# (.ci/interrupted_build.py, which needs the finished build `make test` leaves).
+# `make nbval-one-cpu` (not in CI) runs nbval pinned to one host CPU.
+reliability: nbval-one-thread interrupted-build
 
-nbval-reruns: $(STAMP)
+nbval-one-thread: $(STAMP)
 	XLA_FLAGS=--xla_cpu_multi_thread_eigen=false $(MAKE) --no-print-directory nbval
-	$(MAKE) --no-print-directory nbval
 
 nbval-one-cpu: $(STAMP)
 	@if command -v taskset >/dev/null 2>&1; then taskset -c 0 $(MAKE) --no-print-directory nbval; \
 	else echo "== SKIPPED nbval on one host CPU: no taskset here"; fi
 
-interrupted-build: book
+interrupted-build: $(STAMP)
 	$(CPU) $(BIN)/python .ci/interrupted_build.py
 
 # Re-execute the stored notebooks in place (after editing one), as nbval will check them.

@@ -443,10 +443,10 @@ def make_test_phases() -> dict:
     for target in [
         "lint",
         "unit",
-        "nbval",
         "book",
-        "site-test",
-        "nbval-reruns",
+        "outputs",
+        "browser-test",
+        "nbval-one-thread",
         "interrupted-build",
     ]:
         start = time.perf_counter()
