@@ -54,11 +54,9 @@ def test_desktop_toggle_collapses_and_restores_the_chapter_list(visit):
     assert sidebar.is_visible()
     toggle = v.page.locator("button.primary-toggle:visible")
     toggle.click()
-    v.page.wait_for_timeout(600)  # the collapse is animated
-    assert not sidebar.is_visible()
+    sidebar.wait_for(state="hidden", timeout=10_000)  # the collapse is animated
     toggle.click()
-    v.page.wait_for_timeout(600)
-    assert sidebar.is_visible()
+    sidebar.wait_for(state="visible", timeout=10_000)
 
 
 class _Text(HTMLParser):
