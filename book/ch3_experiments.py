@@ -22,6 +22,8 @@ from book.experiment import Experiment, Task, product_grid
 from book.lm import lm_data, lm_optimizer, windows
 
 __all__ = [
+    "ffn_switch",
+    "lm_family_task",
     "LM_SIZES",
     "LM_VARIANTS",
     "LM_RATES",
@@ -77,13 +79,16 @@ def _saturated(act, pre, threshold=0.01):
     return (jnp.abs(d) < threshold).mean()
 
 
-def lm_task(group: dict) -> Task:
+def lm_task(group: dict, *, ffn_fn=None, act=None) -> Task:
     """The :class:`~book.experiment.Task` of one FFN variant (``group["ffn"]``).
 
     ``evaluate`` gives the validation loss (nats) on 128 fixed windows; ``final_evaluate``
     the validation and test losses on 1024 windows each; ``measure`` per block: gradient
     norm, mean FFN hidden activation (what enters W_down), mean FFN output and the
     fraction of FFN units with |act'(pre)| < 0.01 (saturated), on one fixed batch.
+    ``ffn_fn`` replaces the FFN (:func:`book.transformer.apply`) and ``act`` the activation
+    whose saturation is measured (:func:`lm_family_task`); by default both are
+    ``group["ffn"]``'s.
     """
     config = lm_config(group["ffn"], **group.get("sizes", {}))
     steps, batch = group.get("steps", LM_STEPS), group.get("batch", LM_BATCH)
@@ -97,21 +102,23 @@ def lm_task(group: dict) -> Task:
     passes = steps * batch * length / train.size
     train_windows = windows(d["train"], 1024, length) if passes > 1 else None
     probe = val_small[:32]
-    act = tf.FFN_VARIANTS[config.ffn][0]
+    act = act or tf.FFN_VARIANTS[config.ffn][0]
 
     def sample_batch(key):
         starts = jax.random.randint(key, (batch,), 0, train.size - length)
         return jax.vmap(lambda s: jax.lax.dynamic_slice(train, (s,), (length,)))(starts)
 
     def loss(params, b):
-        return tf.loss(params, b, config)
+        return tf.loss(params, b, config, ffn_fn=ffn_fn)
 
     def mean_loss(params, windows):
         chunks = windows.reshape(-1, 128, length)
         return jax.lax.map(lambda w: loss(params, w), chunks).mean()
 
     def measure(params, grads):
-        _, blocks = tf.apply(params, probe[:, :-1], config, return_intermediates=True)
+        _, blocks = tf.apply(
+            params, probe[:, :-1], config, ffn_fn=ffn_fn, return_intermediates=True
+        )
         norms = [optax.global_norm(g) for g in grads["blocks"]]
         return {
             "grad_norm": jnp.stack(norms),
@@ -137,6 +144,33 @@ def lm_task(group: dict) -> Task:
         steps=steps,
         eval_every=group.get("eval_every", LM_EVAL_EVERY),
         measure=measure,
+    )
+
+
+def ffn_switch(member: jax.Array, ffns: tuple[str, ...]):
+    """Return an ``ffn_fn`` (:func:`book.transformer.apply`) that applies the FFN
+    ``ffns[member]`` for a traced int32 ``member`` (``lax.switch``). The FFNs must agree
+    on gating, so that their weights have the same shapes."""
+    configs = [lm_config(f) for f in ffns]
+    if len({c.gated for c in configs}) != 1:
+        raise ValueError(f"the FFNs must be all gated or all ungated, got {ffns}")
+    branches = [functools.partial(tf.ffn, config=c) for c in configs]
+
+    def ffn_fn(p, x, config):
+        return jax.lax.switch(member, branches, p, x)
+
+    return ffn_fn
+
+
+def lm_family_task(member: jax.Array, ffns: tuple[str, ...]) -> Task:
+    """:func:`lm_task` of FFN ``ffns[member]`` for a traced int32 ``member``: one program
+    serves every FFN of ``ffns`` (:func:`book.train.make_family_trainer`). The numbers
+    match :func:`lm_task`'s up to floating-point rounding."""
+    acts = [tf.FFN_VARIANTS[f][0] for f in ffns]
+    return lm_task(
+        {"ffn": ffns[0]},
+        ffn_fn=ffn_switch(member, ffns),
+        act=lambda z: jax.lax.switch(member, acts, z),
     )
 
 

@@ -21,6 +21,7 @@ load over the mean, the fraction of dead experts, each expert's load.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import jax
@@ -43,6 +44,7 @@ __all__ = [
     "SEEDS",
     "attention_config",
     "attention_task",
+    "attention_family_task",
     "moe_task",
     "attention_probe",
     "PAIR_BATCHES",
@@ -53,6 +55,7 @@ __all__ = [
     "pair_steps",
     "pair_data",
     "pair_task",
+    "pair_family_task",
 ]
 
 SIZES = dict(context=32, d_model=32, n_layers=2, n_heads=4)
@@ -96,7 +99,9 @@ def attention_config(variant: str, **overrides) -> tf.Config:
     )
 
 
-def attention_probe(params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=None) -> dict:
+def attention_probe(
+    params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=None, attention_fn=None
+) -> dict:
     """Return attention diagnostics of ``params`` on ``tokens`` (batch, time).
 
     ``first_token``: mean attention weight on position 0 (over blocks, heads and query
@@ -105,7 +110,9 @@ def attention_probe(params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=N
     output per token; ``row_sum``: mean sum of an attention row (1 for softmax). All are
     read from the model's own intermediates (:func:`book.transformer.apply`).
     """
-    _, blocks = tf.apply(params, tokens, config, ffn_fn=ffn_fn, return_intermediates=True)
+    _, blocks = tf.apply(
+        params, tokens, config, ffn_fn=ffn_fn, attention_fn=attention_fn, return_intermediates=True
+    )
     weights = jnp.stack([b["attention_weights"] for b in blocks])  # (L, B, H, T, T)
     return {
         "first_token": weights[..., 1:, 0].mean(),
@@ -117,7 +124,9 @@ def attention_probe(params: dict, tokens: jax.Array, config: tf.Config, ffn_fn=N
     }
 
 
-def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -> Task:
+def _lm_task(
+    config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0, attention_fn=None
+) -> Task:
     d = lm_data()
     train = jnp.asarray(d["train"])
     length = config.context + 1
@@ -130,7 +139,7 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
         return jax.vmap(lambda s: jax.lax.dynamic_slice(train, (s,), (length,)))(starts)
 
     def ce(params, b):
-        return tf.loss(params, b, config, ffn_fn=ffn_fn)
+        return tf.loss(params, b, config, ffn_fn=ffn_fn, attention_fn=attention_fn)
 
     def loss(params, b):
         if ffn_init is None:
@@ -146,7 +155,7 @@ def _lm_task(config, steps, eval_every, ffn_fn=None, ffn_init=None, gamma=0.0) -
 
     def evaluate(params):
         out = {"val_loss": mean_loss(params, val_small)}
-        out.update(attention_probe(params, probe, config, ffn_fn))
+        out.update(attention_probe(params, probe, config, ffn_fn, attention_fn))
         if ffn_init is not None:
             _, blocks = tf.apply(params, probe, config, ffn_fn=ffn_fn, return_intermediates=True)
             loads = jnp.stack([b["expert_load"] for b in blocks])  # (L, E)
@@ -182,6 +191,35 @@ def attention_task(group: dict) -> Task:
         config,
         group.get("steps", SCHEDULE["steps"]),
         group.get("eval_every", SCHEDULE["eval_every"]),
+    )
+
+
+def attention_family_task(member: jax.Array) -> Task:
+    """:func:`attention_task` of variant ``list(ATTENTION_VARIANTS)[member]`` for a traced
+    int32 ``member``: one program serves all five variants
+    (:func:`book.train.make_family_trainer`), ``lax.switch`` choosing the attention.
+
+    Every variant's blocks carry the gate's weights; a variant without a gate does not
+    read them (their gradient is 0, so the others train as in :func:`attention_task`, up
+    to floating-point rounding).
+    """
+    configs = [attention_config(v) for v in ATTENTION_VARIANTS]
+
+    def branch(config):
+        def attend(p, x):
+            out, inter = tf.attention(p, x, config)
+            return out, {"attention_weights": inter["attention_weights"]}
+
+        return attend
+
+    def attention_fn(p, x, config):
+        return jax.lax.switch(member, [branch(c) for c in configs], p, x)
+
+    return _lm_task(
+        attention_config("gated"),
+        SCHEDULE["steps"],
+        SCHEDULE["eval_every"],
+        attention_fn=attention_fn,
     )
 
 
@@ -325,6 +363,22 @@ def pair_task(group: dict) -> Task:
         optimizer=optax.adam,
         steps=steps,
         eval_every=group.get("eval_every", steps),
+    )
+
+
+def pair_family_task(member: jax.Array, batch: int) -> Task:
+    """:func:`pair_task` of loss ``list(PAIR_LOSSES)[member]`` at batch size ``batch`` for a
+    traced int32 ``member``: one program serves the three losses
+    (:func:`book.train.make_family_trainer`), ``lax.switch`` choosing the initial t and
+    bias and the loss. The numbers match :func:`pair_task`'s up to floating-point rounding."""
+    tasks = [pair_task({"loss": name, "batch": batch}) for name in PAIR_LOSSES]
+
+    def switch(fns):
+        return lambda *args: jax.lax.switch(member, fns, *args)
+
+    # sampling, evaluation, optimiser and budget do not depend on the loss
+    return dataclasses.replace(
+        tasks[0], init=switch([t.init for t in tasks]), loss=switch([t.loss for t in tasks])
     )
 
 

@@ -10,6 +10,8 @@ printed at fixed fractions. Its compiled chunk is cached: a second call with the
 functions and shapes does not recompile. :func:`make_trainer` is the same engine for a
 sweep's :class:`~book.experiment.Task` (batches drawn by the task, evaluations recorded,
 the run axis sharded over devices); :mod:`book.sweep` runs and stores those.
+:func:`make_family_trainer` compiles it once for tasks that differ only in a traced
+variant index (the appendices' live runs).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "train_steps",
     "descend",
     "make_trainer",
+    "make_family_trainer",
     "train_runs",
 ]
 
@@ -339,41 +342,81 @@ def make_trainer(task: Task) -> Callable[..., list[dict]]:
     start = jax.jit(start)
 
     def train(lrs: Sequence[float], seeds: Sequence[int], on_chunk=None) -> list[dict]:
-        if len(lrs) != len(seeds) or not lrs:
-            raise ValueError("lrs and seeds must be non-empty and of equal length")
-        n = len(lrs)
-        padded = n + (-n) % len(jax.devices())
-        lrs_p = list(lrs) + [lrs[-1]] * (padded - n)
-        seeds_p = [int(s) for s in seeds] + [int(seeds[-1])] * (padded - n)
-        keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_p, jnp.uint32))
-        data_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
-        lr_arr = jnp.asarray(lrs_p, jnp.float32)
-        params, opt_state = start(keys, lr_arr)
-        params, opt_state, lr_arr, data_keys = _shard(
-            (params, opt_state, lr_arr, data_keys), padded
-        )
-        history = [jax.device_get(observe(params, data_keys))]
-        train_losses = [np.full(padded, np.nan)]
-        for c in range(task.steps // task.eval_every):
-            params, opt_state, loss = chunk(params, opt_state, lr_arr, data_keys, c)
-            train_losses.append(np.asarray(loss))
-            history.append(jax.device_get(observe(params, data_keys)))
-            if on_chunk is not None:
-                on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
-        final = jax.device_get(final_evaluate(params))
-        records = []
-        for i in range(n):
-            rec = {
-                "steps": list(range(0, task.steps + 1, task.eval_every)),
-                "train_loss": [None] + [_num(t[i]) for t in train_losses[1:]],
-            }
-            for name in history[0]:
-                rec[name] = [_num(h[name][i]) for h in history]
-            rec["final"] = {k: _num(v[i]) for k, v in final.items()}
-            records.append(rec)
-        return records
+        pieces = (start, chunk, observe, final_evaluate)
+        return _train_loop(pieces, task.steps, task.eval_every, lrs, seeds, on_chunk)
 
     return train
+
+
+def make_family_trainer(family: Callable[[jax.Array], Task]) -> Callable[..., list[dict]]:
+    """:func:`make_trainer` for a family of tasks that share one compilation.
+
+    ``family(member)`` returns the Task of ``member``, an int32 scalar that is traced
+    inside the compiled code (the task picks its variant with it, e.g. by ``lax.switch``),
+    so every member reuses the compiled functions of the first. Members must agree on
+    ``steps``, ``eval_every``, ``measure`` and on the structure and shapes of their
+    parameters and outputs. Returns ``train(member, lrs, seeds, on_chunk=None)``: the runs
+    of one call all train ``member``; otherwise as :func:`make_trainer`'s ``train``. The
+    numbers match :func:`make_trainer` on ``family``'s task only up to floating-point
+    rounding (one program for all members is compiled differently).
+    """
+    template = family(jnp.zeros((), jnp.int32))
+
+    def start(member, keys, lrs):
+        task = family(member)
+        params = jax.vmap(task.init)(keys)
+        return params, jax.vmap(lambda p, lr: task.optimizer(lr).init(p))(params, lrs)
+
+    compiled = (
+        jax.jit(start),
+        jax.jit(lambda member, *args: _compile_chunk(family(member))(*args)),
+        jax.jit(lambda member, p, k: jax.vmap(lambda p, k: _observe(family(member), p, k))(p, k)),
+        jax.jit(lambda member, p: jax.vmap(family(member).final_evaluate)(p)),
+    )
+
+    def train(member: int, lrs: Sequence[float], seeds: Sequence[int], on_chunk=None):
+        m = jnp.asarray(member, jnp.int32)
+        pieces = tuple(functools.partial(f, m) for f in compiled)
+        return _train_loop(pieces, template.steps, template.eval_every, lrs, seeds, on_chunk)
+
+    return train
+
+
+def _train_loop(pieces, steps: int, eval_every: int, lrs, seeds, on_chunk) -> list[dict]:
+    """The loop of :func:`make_trainer`'s ``train`` over its compiled ``pieces``
+    (``start``, ``chunk``, ``observe``, ``final_evaluate``)."""
+    start, chunk, observe, final_evaluate = pieces
+    if len(lrs) != len(seeds) or not lrs:
+        raise ValueError("lrs and seeds must be non-empty and of equal length")
+    n = len(lrs)
+    padded = n + (-n) % len(jax.devices())
+    lrs_p = list(lrs) + [lrs[-1]] * (padded - n)
+    seeds_p = [int(s) for s in seeds] + [int(seeds[-1])] * (padded - n)
+    keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_p, jnp.uint32))
+    data_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+    lr_arr = jnp.asarray(lrs_p, jnp.float32)
+    params, opt_state = start(keys, lr_arr)
+    params, opt_state, lr_arr, data_keys = _shard((params, opt_state, lr_arr, data_keys), padded)
+    history = [jax.device_get(observe(params, data_keys))]
+    train_losses = [np.full(padded, np.nan)]
+    for c in range(steps // eval_every):
+        params, opt_state, loss = chunk(params, opt_state, lr_arr, data_keys, c)
+        train_losses.append(np.asarray(loss))
+        history.append(jax.device_get(observe(params, data_keys)))
+        if on_chunk is not None:
+            on_chunk(c, float(np.nanmean(np.asarray(loss)[:n])))
+    final = jax.device_get(final_evaluate(params))
+    records = []
+    for i in range(n):
+        rec = {
+            "steps": list(range(0, steps + 1, eval_every)),
+            "train_loss": [None] + [_num(t[i]) for t in train_losses[1:]],
+        }
+        for name in history[0]:
+            rec[name] = [_num(h[name][i]) for h in history]
+        rec["final"] = {k: _num(v[i]) for k, v in final.items()}
+        records.append(rec)
+    return records
 
 
 def train_runs(task: Task, lrs, seeds, *, on_chunk=None) -> list[dict]:

@@ -265,13 +265,15 @@ def block(
     config: Config,
     *,
     ffn_fn: Callable[[object, jax.Array, Config], tuple[jax.Array, dict]] | None = None,
+    attention_fn: Callable[[dict, jax.Array, Config], tuple[jax.Array, dict]] | None = None,
 ) -> tuple[jax.Array, dict]:
     """One pre-LayerNorm block: ``x + attention(LN(x))``, then ``+ FFN(LN(x))``.
 
     Returns ``(x, intermediates)``: the attention's and the FFN's intermediates, the
     attention output ``attention_out``, the FFN output ``ffn_out`` and ``block_out``.
+    ``attention_fn`` replaces :func:`attention` (same signature), as ``ffn_fn`` the FFN.
     """
-    a, inter = attention(p["attention"], layer_norm(p["ln_attention"], x), config)
+    a, inter = (attention_fn or attention)(p["attention"], layer_norm(p["ln_attention"], x), config)
     x = x + a
     f, ffn_inter = (ffn_fn or ffn)(p["ffn"], layer_norm(p["ln_ffn"], x), config)
     x = x + f
@@ -284,12 +286,13 @@ def apply(
     config: Config,
     *,
     ffn_fn: Callable[[object, jax.Array, Config], tuple[jax.Array, dict]] | None = None,
+    attention_fn: Callable[[dict, jax.Array, Config], tuple[jax.Array, dict]] | None = None,
     return_intermediates: bool = False,
 ):
     """Return the next-token logits (batch, time, vocab) for integer ``tokens`` (batch, time).
 
     ``ffn_fn(ffn_params, x, config) -> (output, intermediates)`` replaces the FFN
-    (chapter 5). With ``return_intermediates`` returns ``(logits, blocks)``, one dict per
+    (chapter 5), ``attention_fn`` the attention (:func:`block`). With ``return_intermediates`` returns ``(logits, blocks)``, one dict per
     block (:func:`block`): the attention weights and output, FFN pre-activations and
     hidden activations, the FFN output and the block output (chapters 3 and 5).
     """
@@ -299,7 +302,7 @@ def apply(
     x = params["token_embedding"][tokens] + params["position_embedding"][:T]
     blocks = []
     for p in params["blocks"]:
-        x, inter = block(p, x, config, ffn_fn=ffn_fn)
+        x, inter = block(p, x, config, ffn_fn=ffn_fn, attention_fn=attention_fn)
         blocks.append(inter)
     x = layer_norm(params["ln_final"], x)
     unembedding = params.get("unembedding", params["token_embedding"].T)
@@ -307,12 +310,14 @@ def apply(
     return (logits, blocks) if return_intermediates else logits
 
 
-def loss(params: dict, batch: jax.Array, config: Config, *, ffn_fn=None) -> jax.Array:
+def loss(
+    params: dict, batch: jax.Array, config: Config, *, ffn_fn=None, attention_fn=None
+) -> jax.Array:
     """Mean next-token cross-entropy (nats) on ``batch`` (batch, context + 1) of token ids.
 
     The model reads ``batch[:, :-1]`` and predicts ``batch[:, 1:]``.
     """
-    logits = apply(params, batch[:, :-1], config, ffn_fn=ffn_fn)
+    logits = apply(params, batch[:, :-1], config, ffn_fn=ffn_fn, attention_fn=attention_fn)
     return optax.softmax_cross_entropy_with_integer_labels(logits, batch[:, 1:]).mean()
 
 

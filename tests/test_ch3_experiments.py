@@ -1,5 +1,6 @@
-"""Chapter 3's count baselines on a text whose answers are known."""
+"""Chapter 3's count baselines on a text whose answers are known, and its family task."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -25,3 +26,16 @@ def test_count_baselines_on_an_alternating_text():
 def test_count_baselines_checks_the_vocabulary_size():
     with pytest.raises(ValueError, match="vocab_size"):
         ch3.count_baselines(np.zeros(10, dtype=int), 1, np.zeros((2, 3), dtype=int), None)
+
+
+def test_the_family_task_computes_each_ffns_loss_and_refuses_mixed_gating():
+    key = jax.random.key(0)
+    ffns = ("sigmoid", "gelu")
+    for member, ffn in enumerate(ffns):
+        alone, family = ch3.lm_task({"ffn": ffn}), ch3.lm_family_task(member, ffns)
+        params, batch = alone.init(key), alone.sample_batch(key)
+        np.testing.assert_allclose(
+            jax.jit(family.loss)(params, batch), jax.jit(alone.loss)(params, batch), rtol=1e-6
+        )
+    with pytest.raises(ValueError, match="all gated or all ungated"):
+        ch3.ffn_switch(0, ("gelu", "swiglu"))

@@ -77,3 +77,23 @@ def test_siglip_starts_at_the_prior_bias_of_its_batch():
         assert float(task.init(jax.random.key(0))["bias"]) == pytest.approx(expected)
     with pytest.raises(ValueError, match="loss must be one of"):
         c5.pair_task({"loss": "triplet", "batch": 16})
+
+
+def test_family_tasks_compute_each_variants_init_and_loss():
+    key = jax.random.key(0)
+    for member, variant in enumerate(c5.ATTENTION_VARIANTS):
+        alone, family = c5.attention_task({"variant": variant}), c5.attention_family_task(member)
+        params, batch = family.init(key), alone.sample_batch(key)
+        own = alone.init(key)
+        for p, q in zip(params["blocks"], own["blocks"], strict=True):
+            for name, w in q["attention"].items():
+                np.testing.assert_allclose(p["attention"][name], w, rtol=1e-6)
+        assert "gate" in params["blocks"][0]["attention"]  # every member carries the gate
+        np.testing.assert_allclose(
+            jax.jit(family.loss)(params, batch), jax.jit(alone.loss)(params, batch), rtol=1e-6
+        )
+    for member, name in enumerate(c5.PAIR_LOSSES):
+        alone, family = c5.pair_task({"loss": name, "batch": 16}), c5.pair_family_task(member, 16)
+        params, batch = family.init(key), alone.sample_batch(key)
+        assert float(params["bias"]) == float(alone.init(key)["bias"])
+        np.testing.assert_allclose(family.loss(params, batch), alone.loss(params, batch), rtol=1e-6)

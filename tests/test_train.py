@@ -7,8 +7,9 @@ import optax
 import pytest
 
 from book import data, nets
+from book.experiment import Task
 from book.losses import accuracy, cross_entropy
-from book.train import TrainResult, descend, train, train_steps
+from book.train import TrainResult, descend, make_family_trainer, make_trainer, train, train_steps
 
 KEY = jax.random.key(0)
 
@@ -194,3 +195,50 @@ def test_train_steps_is_a_pure_step_loop_the_caller_can_jit():
     assert losses.shape == (30,) and losses[-5:].mean() < losses[:5].mean()
     np.testing.assert_allclose(losses_jit, losses, rtol=1e-5)
     np.testing.assert_allclose(p_jit["w"], p_eager["w"], rtol=1e-5, atol=1e-6)
+
+
+def _toy_task(loss_of, traces=None):
+    """A one-weight regression whose loss ``loss_of(residual)`` may depend on a member."""
+    x = jnp.linspace(-1.0, 1.0, 64)
+    y = 3.0 * x
+
+    def loss(params, idx):
+        if traces is not None:
+            traces.append(1)  # runs only while tracing
+        return loss_of(params["w"] * x[idx] - y[idx]).mean()
+
+    def evaluate(params):
+        return {"w": params["w"], "loss": loss_of(params["w"] * x - y).mean()}
+
+    return Task(
+        init=lambda key: {"w": jax.random.normal(key)},
+        loss=loss,
+        sample_batch=lambda key: jax.random.randint(key, (8,), 0, 64),
+        evaluate=evaluate,
+        final_evaluate=evaluate,
+        optimizer=optax.sgd,
+        steps=20,
+        eval_every=10,
+    )
+
+
+def test_a_family_trainer_compiles_once_and_matches_each_members_own_trainer():
+    losses = (jnp.square, jnp.abs)
+    traces = []
+
+    def family(member):
+        return _toy_task(lambda r: jax.lax.switch(member, losses, r), traces)
+
+    train_family = make_family_trainer(family)
+    runs = [train_family(m, [0.1, 0.3], [0, 1]) for m in range(len(losses))]
+    traced = len(traces)
+    again = train_family(0, [0.1, 0.3], [0, 1])
+    assert traced > 0 and len(traces) == traced  # the second member reused the compilation
+    assert again == runs[0]
+    for m, loss_of in enumerate(losses):
+        alone = make_trainer(_toy_task(loss_of))([0.1, 0.3], [0, 1])
+        for a, b in zip(runs[m], alone, strict=True):
+            assert a["steps"] == b["steps"] == [0, 10, 20]
+            np.testing.assert_allclose(a["w"], b["w"], rtol=1e-6)
+            np.testing.assert_allclose(a["final"]["loss"], b["final"]["loss"], rtol=1e-6)
+    assert runs[0][0]["final"]["loss"] != runs[1][0]["final"]["loss"]  # members differ

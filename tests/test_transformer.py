@@ -120,6 +120,26 @@ def test_replaceable_ffn():
     assert float(jnp.abs(grads["blocks"][0]["ffn"]["w"]).sum()) > 0
 
 
+def test_replaceable_attention():
+    config = tf.Config(**SMALL)
+    params = tf.init(KEY, config)
+
+    def no_attention(p, x, config):
+        return jnp.zeros_like(x), {"seen": x}
+
+    same = tf.apply(params, tokens(), config, attention_fn=tf.attention)
+    np.testing.assert_array_equal(same, tf.apply(params, tokens(), config))
+    _, blocks = tf.apply(
+        params, tokens(), config, attention_fn=no_attention, return_intermediates=True
+    )
+    assert "seen" in blocks[0]
+    np.testing.assert_allclose(blocks[0]["attention_out"], 0.0)
+    grads = jax.grad(lambda p: tf.loss(p, tokens(time=17), config, attention_fn=no_attention))(
+        params
+    )
+    assert float(jnp.abs(grads["blocks"][0]["attention"]["qkv"]).sum()) == 0
+
+
 def test_bad_names_and_sizes_raise():
     with pytest.raises(ValueError, match="valid: sigmoid, tanh, relu, gelu, silu, relu2, glu"):
         tf.Config(**SMALL, ffn="swish")
