@@ -7,7 +7,7 @@ learning rate) and the table that picks each kind's learning rate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -21,7 +21,7 @@ from book.checks import check_positive_ints
 from book.losses import accuracy, cross_entropy
 from book.plots import new_figure, series_colour
 from book.stats import mean_ci
-from book.train import train
+from book.train import train_steps
 
 __all__ = [
     "BLOCK_NAMES",
@@ -30,7 +30,8 @@ __all__ = [
     "block_profiles_figure",
     "block_rates_figure",
     "tune_block_rates",
-    "train_sigmoid_stack",
+    "block_logits",
+    "train_sigmoid_stacks",
 ]
 
 BLOCK_NAMES = {
@@ -150,8 +151,46 @@ def tune_block_rates(
     return chosen, tuned_loss, lines
 
 
-def train_sigmoid_stack(
-    block: str,
+def _hidden_layer(block: str):
+    """One hidden layer ``(h, layer) -> h`` of a sigmoid stack of ``block`` kind, as
+    :func:`book.nets.deep_stack_forward` computes it."""
+    residual, norm = block.startswith("residual"), block.endswith("layernorm")
+
+    def layer_step(h, layer):
+        inp = nets.layer_norm(h) if norm else h
+        if residual:
+            return h + jax.nn.sigmoid(inp) @ layer["W"] + layer["b"]
+        return jax.nn.sigmoid(inp @ layer["W"] + layer["b"])
+
+    return layer_step
+
+
+_HIDDEN_LAYERS = [_hidden_layer(b) for b in nets.BLOCKS]
+
+
+def block_logits(params: dict, x: jax.Array, block_index: jax.Array | int) -> jax.Array:
+    """Return the logits of a sigmoid deep stack (every layer) of block kind
+    ``nets.BLOCKS[block_index]``, the index possibly traced.
+
+    What :func:`book.nets.deep_stack_forward` computes for that ``block``, in one
+    function: each layer ``lax.switch``-es on the index, so one compilation trains every
+    kind. Keep the index unbatched (``lax.map`` over kinds, not ``vmap``): a batched
+    index makes the switch compute all four kinds.
+    """
+    first, out = params["first"], params["out"]
+    h = jax.nn.sigmoid(x @ first["W"] + first["b"])
+
+    def step(h, layer):
+        return jax.lax.switch(block_index, _HIDDEN_LAYERS, h, layer), None
+
+    h, _ = jax.lax.scan(step, h, params["hidden"])
+    with_norm = jnp.asarray(block_index) >= nets.BLOCKS.index("layernorm")
+    h = jax.lax.cond(with_norm, nets.layer_norm, lambda h: h, h)
+    return h @ out["W"] + out["b"]
+
+
+def train_sigmoid_stacks(
+    blocks: Sequence[str],
     data: tuple[jax.Array, jax.Array, jax.Array, jax.Array],
     *,
     depth: int,
@@ -160,41 +199,61 @@ def train_sigmoid_stack(
     steps: int,
     rates: np.ndarray,
     seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train a ``depth``-layer sigmoid stack of ``block`` kind (:data:`book.nets.BLOCKS`)
-    with SGD at every rate of ``rates`` from ``seeds`` inits, all runs in parallel.
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Train a ``depth``-layer sigmoid stack of each kind of ``blocks``
+    (:data:`book.nets.BLOCKS`) with SGD at every rate of ``rates`` from ``seeds`` inits,
+    all runs of all kinds in parallel in one compiled function (:func:`block_logits`).
 
     ``data`` is ``(x_train, y_train, x_test, y_test)`` with 64 inputs and 10 classes;
-    minibatches of 32. Returns ``(loss, accuracy)``, each of shape ``(rates, seeds)``:
-    the mean training loss over the last third of the steps and the final held-out
-    accuracy (chapter 1).
+    minibatches of 32, drawn as :func:`book.train.train` draws them (in three chunks of
+    steps). Every kind starts from the same inits. Returns ``{block: (loss,
+    accuracy)}``, each of shape ``(rates, seeds)``: the mean training loss over the last
+    third of the steps and the final held-out accuracy (chapter 1).
     """
-    if block not in nets.BLOCKS:
-        raise ValueError(f"block must be one of {', '.join(nets.BLOCKS)}; got {block!r}")
+    blocks = list(blocks)
+    if not blocks or any(b not in nets.BLOCKS for b in blocks):
+        raise ValueError(f"block must be one of {', '.join(nets.BLOCKS)}; got {blocks!r}")
     check_positive_ints(depth=depth, width=width, seeds=seeds, steps=steps)
+    if steps % 3:
+        raise ValueError(f"steps must be a multiple of 3 (three chunks), got {steps}")
     rates = np.asarray(rates, np.float32)
     if rates.ndim != 1 or rates.size == 0 or np.any(rates <= 0):
         raise ValueError("rates must be a non-empty 1-D array of positive learning rates")
     x_train, y_train, x_test, y_test = data
+    indices = jnp.array([nets.BLOCKS.index(b) for b in blocks])
 
-    def logits(p, x):
-        return nets.deep_stack_forward(p, x, depth, 0, ["sigmoid"], block=block)
+    def one_run(params, lr, run_key, block_index):
+        def loss_fn(p, xb, yb):
+            return cross_entropy(block_logits(p, xb, block_index), yb)
 
-    keys = jax.random.split(jax.random.key(seed), seeds)
-    init = jax.vmap(lambda k: nets.init_deep_stack(k, 64, width, 10, depth))(keys)
-    tiled = jax.tree_util.tree_map(lambda a: jnp.tile(a, (rates.size,) + (1,) * (a.ndim - 1)), init)
-    run = train(
-        tiled,
-        lambda p, xb, yb: cross_entropy(logits(p, xb), yb),
-        x_train,
-        y_train,
-        optimizer=optax.sgd,
-        learning_rates=jnp.repeat(rates, seeds),
-        steps=steps,
-        batch_size=32,
-        key=jax.random.key(seed + 1),
-        record_every=steps // 3,
-        record_fn=lambda p: accuracy(logits(p, x_test), y_test),
-    )
-    shape = (rates.size, seeds)
-    return run.losses[:, -1].reshape(shape), run.records[:, -1].reshape(shape)
+        def chunk(carry, c):  # a third of the steps, keyed as book.train.train keys them
+            p, state, losses = train_steps(
+                *carry,
+                jax.random.fold_in(run_key, c),
+                x_train,
+                y_train,
+                loss_fn=loss_fn,
+                optimizer=optax.sgd(lr),
+                steps=steps // 3,
+                batch_size=32,
+            )
+            return (p, state), losses.mean()
+
+        start = (params, optax.sgd(lr).init(params))
+        (params, _), losses = jax.lax.scan(chunk, start, jnp.arange(3))
+        return losses[-1], accuracy(block_logits(params, x_test, block_index), y_test)
+
+    @jax.jit
+    def run_all(indices):
+        keys = jax.random.split(jax.random.key(seed), seeds)
+        init = jax.vmap(lambda k: nets.init_deep_stack(k, 64, width, 10, depth))(keys)
+        init = jax.tree_util.tree_map(
+            lambda a: jnp.tile(a, (rates.size,) + (1,) * (a.ndim - 1)), init
+        )
+        run_keys = jax.random.split(jax.random.key(seed + 1), rates.size * seeds)
+        runs = jax.vmap(one_run, in_axes=(0, 0, 0, None))  # rate x seed
+        lrs = jnp.repeat(rates, seeds)
+        return jax.lax.map(lambda b: runs(init, lrs, run_keys, b), indices)  # kind by kind
+
+    loss, acc = (np.asarray(a).reshape(len(blocks), rates.size, seeds) for a in run_all(indices))
+    return {b: (loss[i], acc[i]) for i, b in enumerate(blocks)}

@@ -73,7 +73,11 @@ def hessian_top_eigenvalues(
         raise ValueError(f"k must be an int in [1, num_iters={num_iters}], got {k!r}")
     flat, unravel = ravel_pytree(params)
 
-    def matvec(v):
-        return ravel_pytree(hvp(loss_fn, params, unravel(v)))[0]
+    @jax.jit  # one compilation when called eagerly (inlined in a caller's jit)
+    def top(params, key):
+        def matvec(v):
+            return ravel_pytree(hvp(loss_fn, params, unravel(v)))[0]
 
-    return lanczos_eigenvalues(matvec, flat.size, num_iters, key)[:k]
+        return lanczos_eigenvalues(matvec, flat.size, num_iters, key)[:k]
+
+    return top(params, key)

@@ -9,6 +9,8 @@ averaging. Chapter 2 explains them.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -62,7 +64,11 @@ def median_minority_share(rows: jax.Array) -> jax.Array:
     All-zero rows move nothing and are left out, as in :func:`sign_uniform_share`; the
     result is NaN when every row is zero. Traceable under ``jit``.
     """
-    rows = _rows(rows)
+    return _median_minority_share(_rows(rows))
+
+
+@jax.jit  # one compilation per shape (eager, each operation would compile)
+def _median_minority_share(rows: jax.Array) -> jax.Array:
     counted = jnp.any(rows != 0, axis=-1)
     return jnp.nanmedian(jnp.where(counted, minority_share(rows), jnp.nan))
 
@@ -78,8 +84,11 @@ def sign_uniform_share(
     one sign (zeros fit either). All-zero rows move nothing and are left out; ``where``
     (broadcastable to ``rows.shape[:-1]``) leaves out more. Traceable under ``jit``.
     """
-    rows = _rows(rows)
-    tol = _check_tol(tol)
+    return _sign_uniform_share(_rows(rows), _check_tol(tol), where)
+
+
+@functools.partial(jax.jit, static_argnames="tol")  # one compilation per shape and tol
+def _sign_uniform_share(rows: jax.Array, tol: float, where: jax.Array | None) -> jax.Array:
     counted = jnp.any(rows != 0, axis=-1)
     if where is not None:
         counted = counted & jnp.broadcast_to(jnp.asarray(where, bool), counted.shape)
