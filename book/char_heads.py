@@ -9,7 +9,8 @@ output heads that differ only in their loss and their initial output bias:
   ``-log(V - 1)`` so that each sigmoid starts at ``1 / V``.
 
 :func:`train_head` trains every rate with every seed at once and returns a
-:class:`RateGrid`, whose rate is chosen on validation by :func:`book.results.tune_rates`;
+:class:`RateGrid`, whose rate is chosen on validation by :func:`book.results.tune_rates`
+(:func:`train_heads` trains several heads in one compiled program, the head a traced index);
 :func:`gaps_by_budget` re-tunes at every recorded budget and pairs a head with a
 baseline seed by seed (:func:`book.results.paired_difference`), and
 :func:`budget_gap_report` prints them; :func:`initial_sigmoid_sum` and
@@ -18,7 +19,9 @@ baseline seed by seed (:func:`book.results.paired_difference`), and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -35,7 +38,7 @@ from book.losses import (
     softmax_cross_entropy,
 )
 from book.results import PairedDifference, TunedRate, paired_difference, tune_rates
-from book.train import TrainResult, train
+from book.train import TrainResult, train_steps
 
 __all__ = [
     "HEADS",
@@ -45,6 +48,7 @@ __all__ = [
     "head_log_probs",
     "RateGrid",
     "train_head",
+    "train_heads",
     "BudgetGap",
     "gaps_by_budget",
     "budget_gap_report",
@@ -74,8 +78,15 @@ def init_head(key: jax.Array, head: str, vocab_size: int, context: int) -> dict:
     """Return the parameters of chapter 4's character MLP for ``head``: every output bias
     at :func:`prior_bias` for the prior-bias head, at 0 otherwise."""
     _check_head(head)
+    return _init(key, _bias(head, vocab_size), vocab_size, context)
+
+
+def _bias(head: str, vocab_size: int) -> float:
+    return prior_bias(vocab_size) if head == "one-vs-rest, prior bias" else 0.0
+
+
+def _init(key: jax.Array, bias, vocab_size: int, context: int) -> dict:  # bias may be traced
     params = nets.init_char_mlp(key, vocab_size, context, EMBED, HIDDEN)
-    bias = prior_bias(vocab_size) if head == "one-vs-rest, prior bias" else 0.0
     return {**params, "out": {**params["out"], "b": jnp.full(vocab_size, bias)}}
 
 
@@ -84,9 +95,11 @@ def head_loss(head: str):
     return softmax_cross_entropy if _check_head(head) == "softmax" else one_vs_rest_bce
 
 
+@functools.partial(jax.jit, static_argnames="head")
 def head_log_probs(logits: jax.Array, head: str) -> jax.Array:
     """Return the log-distribution ``head`` predicts: log-softmax, or the sigmoids
-    renormalised to sum to 1 for the one-vs-rest heads (so every head is scored in bits)."""
+    renormalised to sum to 1 for the one-vs-rest heads (so every head is scored in bits).
+    Compiled once per head and shape."""
     if _check_head(head) == "softmax":
         return jax.nn.log_softmax(logits)
     return renormalised_sigmoid_log_probs(logits)
@@ -136,8 +149,8 @@ class RateGrid:
 
     def params(self, lr: float, seed: int) -> dict:
         """Return the final parameters of the run with rate ``lr`` and seed ``seed``."""
-        run = self._run(lr, seed)
-        return jax.tree_util.tree_map(lambda p: p[run], self.result.params)
+        run = self._run(lr, seed)  # sliced in NumPy: no compilation per run
+        return jax.tree_util.tree_map(lambda p: jnp.asarray(np.asarray(p)[run]), self.result.params)
 
     def curve(self, split: str, lr: float, seed: int) -> np.ndarray:
         """Return the bits on ``split`` at every record of one run."""
@@ -162,9 +175,110 @@ def train_head(
 
     ``evals`` maps split names (``"validation"`` among them) to ``(contexts, targets)``;
     bits per symbol on each are recorded ``records`` times, and at initialisation.
-    Returns the :class:`RateGrid`.
+    Returns the :class:`RateGrid` (:func:`train_heads` with one head).
     """
     _check_head(head)
+    return train_heads(
+        (head,),
+        x,
+        y,
+        evals,
+        vocab_size=vocab_size,
+        context=context,
+        rates=rates,
+        seeds=seeds,
+        steps=steps,
+        records=records,
+        seed=seed,
+    )[head]
+
+
+# Each head's loss and read-out, chosen by a traced index: one compiled program for all.
+_KIND = {"softmax": 0, "one-vs-rest, b = 0": 1, "one-vs-rest, prior bias": 1}
+_LOSSES = (softmax_cross_entropy, one_vs_rest_bce)
+_READ_OUTS = (jax.nn.log_softmax, renormalised_sigmoid_log_probs)
+
+
+def _distinct_contexts(x: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Return the distinct rows of ``x``, the index of each row of ``x`` among them, and
+    ``y``: an evaluation split whose repeated contexts are run through the network once."""
+    distinct, index = np.unique(np.asarray(x), axis=0, return_inverse=True)
+    return jnp.asarray(distinct), jnp.asarray(index.reshape(-1)), jnp.asarray(y)
+
+
+def _record(params, kind, evals):
+    bits = {}
+    for split, (distinct, index, targets) in evals.items():
+        logits = nets.char_mlp_logits(params, distinct)
+        log_probs = jax.lax.switch(kind, _READ_OUTS, logits)[index]  # one row per position
+        bits[split] = bits_per_symbol(log_probs, targets)
+    return bits
+
+
+def _start(key, lr, bias, kind, evals, *, vocab_size, context):
+    params = _init(key, bias, vocab_size, context)
+    return (params, optax.adam(lr).init(params)), _record(params, kind, evals)
+
+
+def _chunk(state, lr, kind, run_key, chunk_index, x, y, evals, *, steps):
+    def loss(params, xb, yb):
+        return jax.lax.switch(kind, _LOSSES, nets.char_mlp_logits(params, xb), yb)
+
+    params, opt_state, losses = train_steps(
+        *state,
+        jax.random.fold_in(run_key, chunk_index),
+        x,
+        y,
+        loss_fn=loss,
+        optimizer=optax.adam(lr),
+        steps=steps,
+        batch_size=BATCH,
+    )
+    return (params, opt_state), losses.mean(), _record(params, kind, evals)
+
+
+@functools.partial(jax.jit, static_argnames=("vocab_size", "context"))
+def _start_runs(keys, lrs, biases, kinds, evals, *, vocab_size, context):
+    start = functools.partial(_start, vocab_size=vocab_size, context=context)
+    return jax.vmap(start, in_axes=(0, 0, 0, 0, None))(keys, lrs, biases, kinds, evals)
+
+
+@functools.partial(jax.jit, static_argnames="steps")
+def _chunk_runs(states, lrs, kinds, run_keys, chunk_index, x, y, evals, *, steps):
+    chunk = functools.partial(_chunk, steps=steps)
+    return jax.vmap(chunk, in_axes=(0, 0, 0, 0, None, None, None, None))(
+        states, lrs, kinds, run_keys, chunk_index, x, y, evals
+    )
+
+
+def train_heads(
+    heads: Sequence[str],
+    x: jax.Array,
+    y: jax.Array,
+    evals: Mapping[str, tuple[jax.Array, jax.Array]],
+    *,
+    vocab_size: int,
+    context: int,
+    rates: Sequence[float],
+    seeds: int,
+    steps: int,
+    records: int,
+    seed: int = 0,
+) -> dict[str, RateGrid]:
+    """Train every head of ``heads`` at every rate with every seed, with one compilation.
+
+    A head's loss and the distribution it is scored with are chosen by a traced index
+    (``lax.switch``), so every head runs the same compiled program; the heads' calls run
+    side by side, one thread each (XLA runs such a call on one core). Each head's runs
+    start from the same keys and draw the same minibatches as :func:`train_head` gives it
+    alone: the heads differ only in their loss and output bias. Adam, batches of 128;
+    ``evals`` maps split names (``"validation"`` among them) to ``(contexts, targets)``,
+    scored in bits per symbol ``records`` times and at initialisation (each distinct
+    context through the network once). Returns head -> :class:`RateGrid`.
+    """
+    heads = tuple(_check_head(h) for h in heads)
+    if not heads or len(set(heads)) != len(heads):
+        raise ValueError(f"heads must be distinct and non-empty, got {heads!r}")
     if "validation" not in evals:
         raise ValueError(f"evals must include 'validation', got {sorted(evals)}")
     if not isinstance(seeds, int) or seeds < 2:
@@ -173,34 +287,60 @@ def train_head(
         raise ValueError(
             f"records must be a positive int dividing steps ({steps}), got {records!r}"
         )
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have as many rows, got {x.shape[0]} and {y.shape[0]}")
     rates = tuple(float(r) for r in rates)
-    loss_fn = head_loss(head)
+    n = len(rates) * seeds  # runs per head: run i * seeds + s has rate i and seed s
+    every = steps // records
+    keys = jax.random.split(jax.random.key(seed), n)
+    run_keys = jax.random.split(jax.random.key(seed + 1), n)
+    lrs = jnp.asarray(np.repeat(np.float32(rates), seeds))
+    evals = {split: _distinct_contexts(xe, ye) for split, (xe, ye) in evals.items()}
+    x, y = jnp.asarray(x), jnp.asarray(y)
+    biases = [jnp.asarray(np.full(n, _bias(h, vocab_size), np.float32)) for h in heads]
+    kinds = [jnp.asarray(np.full(n, _KIND[h], np.int32)) for h in heads]
 
-    def loss(params, xb, yb):
-        return loss_fn(nets.char_mlp_logits(params, xb), yb)
+    # compiled once, ahead of the threads; then one thread per head
+    start = _start_runs.lower(
+        keys, lrs, biases[0], kinds[0], evals, vocab_size=vocab_size, context=context
+    ).compile()
+    with ThreadPoolExecutor(len(heads)) as pool:
 
-    def record(params):
-        return {
-            split: bits_per_symbol(head_log_probs(nets.char_mlp_logits(params, xe), head), ye)
-            for split, (xe, ye) in evals.items()
-        }
+        def each_head(fn, *per_head):  # fn(*args of head h) for every head, in parallel
+            return list(pool.map(lambda *args: jax.block_until_ready(fn(*args)), *per_head))
 
-    keys = jax.random.split(jax.random.key(seed), len(rates) * seeds)
-    result = train(
-        jax.vmap(lambda k: init_head(k, head, vocab_size, context))(keys),
-        loss,
-        x,
-        y,
-        optimizer=optax.adam,
-        learning_rates=jnp.repeat(jnp.asarray(rates, jnp.float32), seeds),
-        steps=steps,
-        batch_size=BATCH,
-        key=jax.random.key(seed + 1),
-        record_every=steps // records,
-        record_fn=record,
-        label=f"{head}, {keys.shape[0]} runs",
-    )
-    return RateGrid(head, rates, seeds, result)
+        started = each_head(lambda b, k: start(keys, lrs, b, k, evals), biases, kinds)
+        states = [state for state, _ in started]
+        recs, losses = [[first] for _, first in started], [[] for _ in heads]
+        chunk = _chunk_runs.lower(
+            states[0], lrs, kinds[0], run_keys, 0, x, y, evals, steps=every
+        ).compile()
+        label = f"{len(heads)} head{'s' if len(heads) > 1 else ''} x {n} runs"
+        milestones = {max(1, round(records * q / 4)) for q in (1, 2, 3, 4)}
+        for c in range(records):
+            out = each_head(
+                lambda state, k, c=c: chunk(state, lrs, k, run_keys, c, x, y, evals),
+                states,
+                kinds,
+            )
+            for h, (state, loss, rec) in enumerate(out):
+                states[h] = state
+                losses[h].append(np.asarray(loss))
+                recs[h].append(rec)
+            if c + 1 in milestones:
+                print(f"{label}: {100 * (c + 1) // records}% ({(c + 1) * every}/{steps} steps)")
+    grids = {}
+    for h, head in enumerate(heads):
+        result = TrainResult(
+            params=states[h][0],
+            losses=np.stack(losses[h], axis=1),
+            records={
+                split: np.stack([np.asarray(r[split]) for r in recs[h]], axis=1) for split in evals
+            },
+            record_steps=np.arange(records + 1) * every,
+        )
+        grids[head] = RateGrid(head, rates, seeds, result)
+    return grids
 
 
 class BudgetGap(NamedTuple):
@@ -266,8 +406,14 @@ def initial_sigmoid_sum(
     x = jnp.asarray(x)
     if x.ndim != 2 or x.shape[1] != context:
         raise ValueError(f"x must be (positions, context={context}), got shape {x.shape}")
-    logits = nets.char_mlp_logits(init_head(key, head, vocab_size, context), x)
-    return float(jax.nn.sigmoid(logits).sum(-1).mean())
+    _check_head(head)
+    return float(_initial_sigmoid_sum(key, _bias(head, vocab_size), x, vocab_size, context))
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4))  # one compilation for every head
+def _initial_sigmoid_sum(key, bias, x, vocab_size, context):
+    logits = nets.char_mlp_logits(_init(key, bias, vocab_size, context), x)
+    return jax.nn.sigmoid(logits).sum(-1).mean()
 
 
 def smallest_last_drop(grid: RateGrid, lr: float, split: str = "validation") -> float:

@@ -34,6 +34,7 @@ __all__ = [
     "ROUTERS",
     "init_moe_ffn",
     "route",
+    "select_top_k",
     "make_moe_ffn",
     "load_stats",
     "balance_optimizer",
@@ -77,6 +78,21 @@ def route(
     selected = jax.nn.one_hot(idx, n_experts, dtype=scores.dtype).sum(-2)
     kept = scores * selected
     return kept / kept.sum(-1, keepdims=True), selected
+
+
+def select_top_k(select_by: jax.Array, top_k: int) -> jax.Array:
+    """Return the 0/1 mask (..., E) of the ``top_k`` largest entries of ``select_by`` along
+    the last axis: the selection :func:`route` makes (ties go to the lower index, as in
+    ``lax.top_k``), found by ``top_k`` arg-max passes, several times faster than
+    ``lax.top_k`` over a few experts on a CPU. Chapter 5's balancing loop uses it."""
+    n_experts = select_by.shape[-1]
+    if not isinstance(top_k, int) or not 1 <= top_k <= n_experts:
+        raise ValueError(f"top_k must be an int in [1, {n_experts}], got {top_k!r}")
+    selected = jnp.zeros(select_by.shape, select_by.dtype)
+    for _ in range(top_k):
+        pick = jax.nn.one_hot(jnp.argmax(select_by, axis=-1), n_experts, dtype=select_by.dtype)
+        selected, select_by = selected + pick, jnp.where(pick > 0, -jnp.inf, select_by)
+    return selected
 
 
 def load_stats(selected: jax.Array) -> dict[str, jax.Array]:

@@ -12,21 +12,23 @@ from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 __all__ = ["first_nonfinite", "two_logit_scan", "scan_report"]
 
 
 def first_nonfinite(values: jax.Array, positions: jax.Array) -> float | None:
     """Return ``positions[i]`` for the first ``i`` at which ``values`` (any float dtype,
-    read as float32) is infinite or NaN, or ``None`` if every value is finite."""
-    values, positions = jnp.asarray(values), jnp.asarray(positions)
+    read as float32) is infinite or NaN, or ``None`` if every value is finite. Checked in
+    NumPy: no compilation per dtype and length."""
+    values, positions = np.asarray(values), np.asarray(positions)
     if values.ndim != 1 or values.shape != positions.shape:
         raise ValueError(
             f"values and positions must be 1-D and as long, got shapes {values.shape} "
             f"and {positions.shape}"
         )
-    bad = ~jnp.isfinite(values.astype(jnp.float32))
-    return float(positions[jnp.argmax(bad)]) if bool(bad.any()) else None
+    bad = ~np.isfinite(values.astype(np.float32))
+    return float(positions[np.argmax(bad)]) if bad.any() else None
 
 
 def two_logit_scan(
@@ -44,19 +46,20 @@ def two_logit_scan(
     """
     if not callable(naive) or not callable(stable):
         raise TypeError("naive and stable must be callables taking (n, 2) logits")
-    scan = jnp.asarray(scan)
+    scan = np.asarray(scan, np.float32)
     if scan.ndim != 1 or scan.size == 0:
         raise ValueError(f"scan must be a non-empty 1-D array, got shape {scan.shape}")
     if not dtypes:
         raise ValueError("dtypes must name at least one dtype")
     equal_fail, gap_fail, stable_ok = {}, {}, {}
     for name, dtype in dtypes.items():
-        equal = jnp.stack([scan, scan], -1).astype(dtype)
-        gapped = jnp.stack([jnp.zeros_like(scan), -scan], -1).astype(dtype)
+        equal = jnp.asarray(np.stack([scan, scan], -1)).astype(dtype)
+        gapped = jnp.asarray(np.stack([np.zeros_like(scan), -scan], -1)).astype(dtype)
         equal_fail[name] = first_nonfinite(naive(equal), scan)
         gap_fail[name] = first_nonfinite(naive(gapped), scan)
         stable_ok[name] = all(
-            bool(jnp.all(jnp.isfinite(stable(z).astype(jnp.float32)))) for z in (equal, gapped)
+            bool(np.isfinite(np.asarray(stable(z)).astype(np.float32)).all())
+            for z in (equal, gapped)
         )
     return equal_fail, gap_fail, stable_ok
 

@@ -150,3 +150,24 @@ def test_smallest_last_drop_is_the_least_improvement_over_seeds():
     assert char_heads.smallest_last_drop(grid, 0.3) == 0.0
     with pytest.raises(ValueError, match="two records"):
         char_heads.smallest_last_drop(_grid([[1]] * 6, [[1]] * 6), 0.1)
+
+
+def test_train_heads_gives_each_head_the_runs_train_head_gives_it_alone():
+    rng = np.random.default_rng(1)
+    x = jnp.asarray(rng.integers(0, 6, (80, 2)))
+    y = jnp.asarray(rng.integers(0, 6, 80))
+    evals = {"validation": (x[:20], y[:20]), "test": (x[20:40], y[20:40])}
+    kwargs = dict(vocab_size=6, context=2, rates=(1e-3, 1e-2), seeds=2, steps=4, records=2)
+    grids = char_heads.train_heads(char_heads.HEADS, x, y, evals, **kwargs)
+    assert list(grids) == list(char_heads.HEADS)
+    for head in char_heads.HEADS:  # equal to float32 rounding (more runs per batch)
+        alone = char_heads.train_head(head, x, y, evals, **kwargs)
+        for split in ("validation", "test"):
+            np.testing.assert_allclose(grids[head].table(split), alone.table(split), rtol=1e-5)
+        np.testing.assert_allclose(
+            grids[head].params(1e-2, 1)["out"]["b"], alone.params(1e-2, 1)["out"]["b"], atol=1e-6
+        )
+    with pytest.raises(ValueError, match="distinct"):
+        char_heads.train_heads(("softmax", "softmax"), x, y, evals, **kwargs)
+    with pytest.raises(ValueError, match="head must be one of"):
+        char_heads.train_heads(("sigmoid",), x, y, evals, **kwargs)
