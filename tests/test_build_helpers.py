@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import nbformat
 import pytest
 from accessible_bibliography import listitem_roles
 from cache_guard import inputs_fingerprint, remove_broken_entries, reset_if_inputs_changed
 from docutils.core import publish_parts
+from exact_streams import join_streams
+from exact_streams import setup as setup_exact_streams
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
@@ -112,3 +116,33 @@ def test_after_emptying_the_cache_sphinx_rereads_every_notebook():
     same = SimpleNamespace(course_inputs_changed=False)
     assert _reread_notebooks(changed, env, set(), set(), set()) == ["appendices/b", "notebooks/a"]
     assert _reread_notebooks(same, env, set(), set(), set()) == []
+
+
+def _stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def test_printed_text_renders_the_same_however_the_kernel_split_it():
+    import myst_nb.core.render as render
+
+    whole = [_stream("parameter shapes: [(3, 16)]\n")]
+    split = [_stream("parameter shapes:"), _stream(" [(3, 16)]\n")]
+    before = render.coalesce_streams
+    assert before(copy.deepcopy(split)) != before(copy.deepcopy(whole))  # myst-nb alone
+    setup_exact_streams(None)
+    try:
+        merged = render.coalesce_streams(copy.deepcopy(split))
+        assert merged == render.coalesce_streams(copy.deepcopy(whole))
+        assert merged[0]["text"] == "parameter shapes: [(3, 16)]\n"
+        setup_exact_streams(None)  # a second setup (another build) wraps nothing twice
+        assert render.coalesce_streams(split)[0]["text"] == "parameter shapes: [(3, 16)]\n"
+    finally:
+        render.coalesce_streams = before
+
+
+def test_join_streams_keeps_other_outputs_and_each_stream_apart():
+    image = nbformat.v4.new_output("display_data", data={"text/plain": "<fig>"})
+    outputs = [_stream("a"), image, _stream("warn", "stderr"), _stream("b\n")]
+    joined = join_streams(outputs)
+    assert [o.get("text") for o in joined] == ["ab\n", None, "warn"]
+    assert outputs[0]["text"] == "a"  # the given outputs are not modified
