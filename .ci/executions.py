@@ -53,11 +53,14 @@ def report(log: Path) -> None:
     counts = Counter((names.get(r["cell"], "(other)"), r["phase"]) for r in rows)
     width = max(len(n) for n in [*names.values(), "notebook"])
     print("== notebook executions per phase")
-    print("  " + "notebook".ljust(width) + "".join(f"{p:>14}" for p in phases) + "     total")
+    cols = [max(len(p), 5) + 2 for p in phases]  # each phase's column fits its name
+    head = "".join(f"{p:>{w}}" for p, w in zip(phases, cols, strict=True))
+    print("  " + "notebook".ljust(width) + head + "     total")
     for name in [*names.values(), "(other)"]:
         n = [counts[name, p] for p in phases]
         if name != "(other)" or sum(n):
-            print("  " + name.ljust(width) + "".join(f"{k:>14}" for k in n) + f"{sum(n):>10}")
+            line = "".join(f"{k:>{w}}" for k, w in zip(n, cols, strict=True))
+            print("  " + name.ljust(width) + line + f"{sum(n):>10}")
 
 
 if __name__ == "__main__":
